@@ -1,0 +1,3 @@
+from teamtreck.cli import main
+
+main()

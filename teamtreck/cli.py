@@ -2,6 +2,7 @@
 
 Examples:
 
+
     teamtreck lake keys create --company acme
     teamtreck lake compact
     teamtreck api --port 8000
@@ -60,4 +61,7 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    logging.basicConfig(level=os.environ.get("TEAMTRECK_LOG_LEVEL", level), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("TEAMTRECK_LOG_LEVEL", level),
+        format="%(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,27 @@
+"""What every platform module reports: the front window and whether sensing works here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class WindowInfo:
+    """The window that has the keyboard focus, before any privacy rule is applied."""
+
+    app: str  # the process name (e.g. "firefox"), or the window class when the process is unknown
+    title: str
+    pid: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """Whether this desktop can be sensed, and if not, why (in words an employee can act on)."""
+
+    ok: bool
+    platform: str  # "x11", "windows", "macos", "wayland", "none"
+    reason: str = ""
+
+
+class DesktopUnavailableError(RuntimeError):
+    """The desktop cannot be read (no display, Wayland, missing permission); see the message."""

@@ -174,7 +174,8 @@ class Spool:
             except OSError as e:
                 raise SpoolError(
                     f"cannot write to the spool {self.folder}: {e.strerror}. "
-                    "Free disk space or choose another spool folder (TEAMTRECK_COLLECTOR_SPOOL_DIR)."
+                    "Free disk space or choose another spool folder "
+                    "(TEAMTRECK_COLLECTOR_SPOOL_DIR)."
                 ) from e
             self._used_bytes += len(content)
         return SpoolEntry(target, kind, object_id, len(content))

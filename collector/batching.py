@@ -18,7 +18,7 @@ from collector.errors import ConfigError
 from collector.journal import Journal
 from collector.spool import Spool, SpoolEntry
 from lakehouse.keys import CompanyPublicKey
-from lakehouse.layout import landing_path
+from lakehouse.layout import landing_path, parse_landing_path
 from lakehouse.schema import ROW_ID
 from lakehouse.writer import encrypt_table, seal_image
 
@@ -121,14 +121,18 @@ class Batcher:
         self._day = self._started_at = None
         return spooled
 
-    def spool_image(
-        self, capture_id: str, image: bytes, fmt: str, day: dt.date
-    ) -> tuple[str, SpoolEntry | None]:
-        """Seal an encoded image and spool it; returns (landing path, entry or None if dropped)."""
-        path = landing_path(
+    def image_path(self, capture_id: str, fmt: str, day: dt.date) -> str:
+        """Return the landing path of a sealed image (what its screenshot row names)."""
+        return landing_path(
             "images", self.company_id, self.user_id, day, capture_id, f"{fmt}.sealed"
         )
-        return path, self.spool.put(path, seal_image(image, self.public_key, path))
+
+    def spool_image(self, object_path: str, image: bytes) -> SpoolEntry | None:
+        """Seal an encoded image for its path and spool it; None if dropped for the budget."""
+        key = parse_landing_path(object_path)
+        if (key.table, key.company_id, key.user_id) != ("images", self.company_id, self.user_id):
+            raise ConfigError(f"{object_path!r} is not an image path of this user.")
+        return self.spool.put(object_path, seal_image(image, self.public_key, object_path))
 
     def recover(self) -> list[SpoolEntry]:
         """Spool the journaled rows of batches a crash interrupted; returns what was spooled."""

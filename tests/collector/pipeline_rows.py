@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from lakehouse.keys import CompanyKeyPair, MemoryKeyStore, generate_company_key
+from collector.errors import TickSkipped
+from collector.source import Observed, Shot
+from lakehouse.crypto import read_encrypted
+from lakehouse.keys import CompanyKeyPair, KeyStore, MemoryKeyStore, generate_company_key
+from lakehouse.layout import parse_landing_path
+from lakehouse.storage import Store
 
 COMPANY = "acme"
 USER = "alice"
@@ -48,3 +56,107 @@ def activity_row(ts: dt.datetime, keystrokes: int = 3, **fields: Any) -> dict[st
     }
     row.update(fields)
     return row
+
+
+def screenshot_row(capture_id: str, ts: dt.datetime, object_path: str, size: int) -> dict[str, Any]:
+    """One screenshot row as the sensing side hands it over (without batch_id)."""
+    return {
+        "capture_id": capture_id,
+        "company_id": COMPANY,
+        "user_id": USER,
+        "device_id": DEVICE,
+        "session_id": SESSION,
+        "ts": ts,
+        "display_id": 1,
+        "display_label": "left",
+        "width": 1920,
+        "height": 1080,
+        "format": "jpeg",
+        "size_bytes": size,
+        "blurred": False,
+        "object_path": object_path,
+        "app": "xterm",
+        "title": "quarterly report – draft",
+    }
+
+
+IDS = {"company_id": COMPANY, "user_id": USER, "device_id": DEVICE, "session_id": SESSION}
+
+
+class FakeClock:
+    """A clock whose waits return at once and move time on (hours of ticks in milliseconds)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.current = start
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def wait(self, seconds: float, stop: threading.Event) -> bool:
+        self.current += dt.timedelta(seconds=max(0.0, seconds))
+        return stop.is_set()
+
+
+class ScriptedSource:
+    """A sensing stand-in at the agent's `Source` seam: one activity row per tick.
+
+    Every `shot_every`-th tick also yields a screenshot; ticks listed in `skip` raise
+    `TickSkipped`, ticks in `crash` raise an unexpected error, ticks in `invalid` yield a row
+    that breaks the data contract; after `stop_after` ticks it sets
+    `stop` (so a run ends on its own).
+    """
+
+    def __init__(
+        self,
+        image_path: Callable[[str, str, dt.date], str] | None = None,
+        *,
+        shot_every: int = 0,
+        image_bytes: int = 2000,
+        skip: frozenset[int] = frozenset(),
+        crash: frozenset[int] = frozenset(),
+        invalid: frozenset[int] = frozenset(),
+        stop_after: int | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.image_path = image_path
+        self.shot_every = shot_every
+        self.image_bytes = image_bytes
+        self.skip, self.crash, self.invalid = skip, crash, invalid
+        self.stop_after, self.stop = stop_after, stop
+        self.ticks = 0
+        self.closed = False
+
+    def tick(self, now: dt.datetime) -> Observed:
+        self.ticks += 1
+        if self.stop is not None and self.stop_after is not None and self.ticks >= self.stop_after:
+            self.stop.set()
+        if self.ticks in self.skip:
+            raise TickSkipped("no window manager yet (scripted)")
+        if self.ticks in self.crash:
+            raise RuntimeError("scripted sensing bug")
+        keystrokes = None if self.ticks in self.invalid else self.ticks  # None: a sensing bug
+        observed = Observed(rows=[("activity", activity_row(now, keystrokes=keystrokes))])
+        if self.shot_every and self.image_path and self.ticks % self.shot_every == 0:
+            capture_id = str(uuid.uuid4())
+            path = self.image_path(capture_id, "jpeg", now.date())
+            image = os.urandom(self.image_bytes)
+            observed.shots.append(Shot(path, image))
+            observed.rows.append(("screenshots", screenshot_row(capture_id, now, path, len(image))))
+        return observed
+
+    def flush(self, now: dt.datetime) -> Observed:
+        return Observed()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def read_landing(store: Store, key_store: KeyStore) -> dict[str, list[dict[str, Any]]]:
+    """Decrypt every landing Parquet object with the private key (the lake's side), by table."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for path in store.find("landing"):
+        key = parse_landing_path(path)
+        if key.table != "images":
+            rows = read_encrypted(store.get_bytes(path), key_store).to_pylist()
+            tables.setdefault(key.table, []).extend(rows)
+    return tables

@@ -131,8 +131,8 @@ def test_an_invalid_row_is_refused_and_leaves_the_batch_intact(tmp_path: Path) -
 def test_sealed_images_open_with_the_private_key_at_their_path(tmp_path: Path) -> None:
     pair, key_store = company_keys()
     batcher = _batcher(tmp_path, pair.public)
-    path, entry = batcher.spool_image("cap-1", b"\xff\xd8jpeg bytes", "jpeg", T0.date())
-    assert entry is not None
+    path = batcher.image_path("cap-1", "jpeg", T0.date())
+    assert batcher.spool_image(path, b"\xff\xd8jpeg bytes") is not None
     assert path.endswith("/cap-1.jpeg.sealed")
     assert open_image(_spooled(batcher)[path], key_store, path) == b"\xff\xd8jpeg bytes"
 

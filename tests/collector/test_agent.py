@@ -108,13 +108,12 @@ def test_a_refused_row_is_counted_and_the_others_are_kept(tmp_path: Path) -> Non
 def test_paused_time_records_nothing(tmp_path: Path) -> None:
     source = ScriptedSource()
     agent, key_store, lake = _agent_with(tmp_path, source)
-    agent.start()
-    agent.tick()
-    agent.pause()
-    for _ in range(5):
-        agent.tick()
-    agent.resume()
-    agent.tick()
+    clock = agent.clock
+    assert isinstance(clock, FakeClock)
+    steps = [agent.start, agent.tick, agent.pause, *[agent.tick] * 5, agent.resume, agent.tick]
+    for step in steps:
+        step()
+        clock.current += dt.timedelta(seconds=10)
     agent.close(drain_seconds=30)
     tables = read_landing(lake, key_store)
     assert len(tables["activity"]) == 2

@@ -1,0 +1,113 @@
+"""Reading landing files and deciding which to accept (no writes; compaction acts on the result).
+
+Files are read a chunk at a time: each is fetched, size-checked, decrypted and schema-checked on
+its own, then the chunk's rows are checked together with vectorized Arrow kernels (ids against
+the path, plausible values, image paths), so the per-file cost stays a fraction of a millisecond.
+A bad file only ever removes its own rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyarrow.parquet.encryption as pe
+
+from lakehouse import schema
+from lakehouse.errors import MissingKeyError, ObjectNotFoundError
+from lakehouse.layout import LandingKey
+from lakehouse.quarantine import Reason, Refused, Rejection
+from lakehouse.screening import row_problems
+from lakehouse.storage import Store
+
+MAX_LANDING_BYTES = 32 * 1024 * 1024  # a two-minute batch is a few kB; anything this big is not one
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What compaction accepts."""
+
+    max_file_bytes: int = MAX_LANDING_BYTES
+    max_path_skew: dt.timedelta = dt.timedelta(hours=36)  # rows vs. the date in the path
+
+
+@dataclass
+class Intake:
+    """The outcome of reading one chunk of files: accepted rows, accepted paths, refusals."""
+
+    rows: pa.Table
+    accepted: list[str] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+
+
+def _classify(data: bytes, error: Exception) -> Rejection:
+    text = str(error)
+    if isinstance(error, MissingKeyError) or "MissingKeyError" in text or "no private key" in text:
+        return Rejection(Reason.UNDECRYPTABLE, "no private key here can open this file")
+    if len(data) < 12 or data[:4] not in (b"PAR1", b"PARE") or data[-4:] not in (b"PAR1", b"PARE"):
+        return Rejection(Reason.CORRUPT, "not a complete Parquet file (truncated or damaged)")
+    if data[-4:] == b"PAR1":
+        return Rejection(Reason.NOT_ENCRYPTED, "a plaintext Parquet file; collectors must encrypt")
+    return Rejection(Reason.UNDECRYPTABLE, f"decryption failed: {text[:200]}")
+
+
+def read_file(data: bytes, table_name: str, decryption: pe.FileDecryptionProperties) -> pa.Table:
+    """Decrypt one landing file and check its schema; raise `Rejection` when it is unusable."""
+    try:
+        table = pq.ParquetFile(pa.BufferReader(data), decryption_properties=decryption).read()
+    except Exception as e:  # pyarrow raises OSError/ArrowException; our KMS client raises ours
+        raise _classify(data, e) from e
+    expected = schema.TABLES[table_name]
+    if table.schema.remove_metadata() != expected.remove_metadata():
+        got = {f.name: str(f.type) for f in table.schema}
+        want = {f.name: str(f.type) for f in expected}
+        wrong = sorted(set(got.items()) ^ set(want.items()))
+        raise Rejection(Reason.WRONG_SCHEMA, f"columns differ from {table_name!r}: {wrong[:6]}")
+    return table
+
+
+def _fetch(store: Store, path: str, limits: Limits) -> bytes:
+    data = store.get_bytes(path)
+    if len(data) > limits.max_file_bytes:
+        raise Rejection(
+            Reason.OVERSIZED, f"{len(data)} bytes; at most {limits.max_file_bytes} accepted"
+        )
+    return data
+
+
+def read_chunk(
+    store: Store,
+    table_name: str,
+    keys: list[tuple[str, LandingKey]],
+    decryption: pe.FileDecryptionProperties,
+    limits: Limits,
+    now: dt.datetime,
+) -> Intake:
+    """Read, decrypt and check a chunk of landing files of one table."""
+    tables: list[pa.Table] = []
+    good: list[tuple[str, LandingKey]] = []
+    refused: list[Refused] = []
+    for path, key in keys:
+        try:
+            tables.append(read_file(_fetch(store, path, limits), table_name, decryption))
+            good.append((path, key))
+        except Rejection as r:
+            refused.append(Refused(path, r.reason, r.detail))
+        except ObjectNotFoundError:
+            continue  # deleted since it was listed (e.g. an erasure): nothing to ingest
+    if not tables:
+        return Intake(schema.TABLES[table_name].empty_table(), [], refused)
+    rows = pa.concat_tables(tables).combine_chunks()
+    counts = np.array([t.num_rows for t in tables])
+    file_index = np.repeat(np.arange(len(tables)), counts)
+    bad = row_problems(table_name, rows, file_index, [k for _, k in good], limits, now)
+    if bad:
+        keep = ~np.isin(file_index, np.array(list(bad)))
+        rows = rows.filter(pa.array(keep))
+    for i, (reason, detail) in sorted(bad.items()):
+        refused.append(Refused(good[i][0], reason, detail))
+    accepted = [p for i, (p, _) in enumerate(good) if i not in bad]
+    return Intake(rows, accepted, refused)

@@ -1,0 +1,1 @@
+"""The database boundary: tables, the engine and migrations (SQLite or PostgreSQL)."""

@@ -1,0 +1,44 @@
+"""Login, token refresh, invitations."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from api.models.rules import RulesPublic
+from api.models.users import CompanyPublic, DeviceInfo, UserPublic
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=1024)
+    device: DeviceInfo
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
+    expires_in_seconds: int
+
+
+class LoginResponse(TokenPair):
+    user: UserPublic
+    company: CompanyPublic
+    rules: RulesPublic
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class LogoutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class AcceptInvite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)

@@ -56,6 +56,8 @@ def _classify(data: bytes, error: Exception) -> Rejection:
 
 def read_file(data: bytes, table_name: str, decryption: pe.FileDecryptionProperties) -> pa.Table:
     """Decrypt one landing file and check its schema; raise `Rejection` when it is unusable."""
+    if data[-4:] == b"PAR1" and data[:4] == b"PAR1":  # lake files always encrypt their footer
+        raise Rejection(Reason.NOT_ENCRYPTED, "a plaintext Parquet file; collectors must encrypt")
     try:
         table = pq.ParquetFile(pa.BufferReader(data), decryption_properties=decryption).read()
     except Exception as e:  # pyarrow raises OSError/ArrowException; our KMS client raises ours

@@ -28,12 +28,17 @@ def ledger_prefix(table_name: str, company_id: str, day: dt.date) -> str:
     return f"{LEDGER}/{table_name}/company={company_id}/date={day.isoformat()}"
 
 
+def read_paths(store: Store, ledger_file: str) -> list[str]:
+    """Return the landing paths one ledger file names."""
+    table = pq.read_table(io.BytesIO(store.get_bytes(ledger_file)), columns=["path"])
+    return [str(p) for p in table["path"].to_pylist()]
+
+
 def read_ingested(store: Store, table_name: str, company_id: str, day: dt.date) -> set[str]:
     """Return the landing paths of one partition that earlier runs ingested."""
     done: set[str] = set()
     for path in store.find(ledger_prefix(table_name, company_id, day)):
-        table = pq.read_table(io.BytesIO(store.get_bytes(path)), columns=["path"])
-        done.update(table["path"].to_pylist())
+        done.update(read_paths(store, path))
     return done
 
 
@@ -58,8 +63,7 @@ def forget_user(store: Store, company_id: str, user_id: str) -> int:
     for path in store.find(LEDGER):
         if f"/company={company_id}/" not in path:
             continue
-        table = pq.read_table(io.BytesIO(store.get_bytes(path)))
-        paths = table["path"].to_pylist()
+        paths = read_paths(store, path)
         kept = [p for p in paths if marker not in p]
         if len(kept) == len(paths):
             continue

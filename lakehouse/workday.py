@@ -86,7 +86,8 @@ def _timeline(rng: np.random.Generator, users: int, work: Workday) -> _Timeline:
     samples = work.workday_seconds // SAMPLE_SECONDS
     samples -= samples % BATCH_SAMPLES
     start_s = 7 * 3600 + rng.integers(0, 3 * 360, users) * SAMPLE_SECONDS
-    lunch_k = samples // 2 + rng.integers(-60, 60, users)
+    spread = max(1, samples // 8)
+    lunch_k = np.clip(samples // 2 + rng.integers(-spread, spread, users), 1, samples - 1)
     lunch_s = rng.integers(30, 61, users) * 60
     user = np.repeat(np.arange(users), samples)
     k = np.tile(np.arange(samples), users)

@@ -85,3 +85,16 @@ def test_decryption_properties_work_with_plain_pyarrow(
     options = ds.ParquetFragmentScanOptions(decryption_config=dataset_decryption_config(key_store))
     dataset = ds.dataset(folder, format=ds.ParquetFileFormat(default_fragment_scan_options=options))
     assert dataset.to_table(filter=ds.field("keystrokes") >= 43).num_rows == 2 * 2
+
+
+def test_the_writers_own_kms_client_refuses_to_unwrap(company_pair: CompanyKeyPair) -> None:
+    import pyarrow.parquet.encryption as pe
+
+    from lakehouse.crypto.pme import _writer_factory
+
+    data = encrypt_table("activity", activity_rows(), company_pair.public)
+    writer_side = _writer_factory(company_pair.public).file_decryption_properties(
+        pe.KmsConnectionConfig(), pe.DecryptionConfiguration()
+    )
+    with pytest.raises(MissingKeyError, match="holds only the company public key"):
+        pq.read_table(pa.BufferReader(data), decryption_properties=writer_side)

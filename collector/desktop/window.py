@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collector.errors import TickSkipped
+
 
 @dataclass(frozen=True, slots=True)
 class WindowInfo:
@@ -23,5 +25,8 @@ class Support:
     reason: str = ""
 
 
-class DesktopUnavailableError(RuntimeError):
-    """The desktop cannot be read (no display, Wayland, missing permission); see the message."""
+class DesktopUnavailableError(TickSkipped):
+    """The desktop cannot be read (no display, Wayland, missing permission); see the message.
+
+    A tick that meets it is skipped; `detect()` tells whether sensing can work at all.
+    """

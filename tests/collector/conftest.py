@@ -23,6 +23,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -50,20 +51,37 @@ def _require_tools() -> None:
         pytest.skip(message)
 
 
-def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+def _start_xvfb(log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     read_fd, write_fd = os.pipe()
     width, height = SCREEN_SIZE
     command = ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{width}x{height}x24"]
     command += ["-nolisten", "tcp", "-noreset", "+extension", "RECORD"]
-    server = subprocess.Popen(command, pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, pass_fds=(write_fd,), stderr=log)
     os.close(write_fd)
-    ready, _, _ = select.select([read_fd], [], [], 20)
-    number = os.read(read_fd, 64).decode().strip() if ready else ""
-    os.close(read_fd)
+    number = _read_display_number(read_fd, timeout_seconds=20)
     if not number:
         server.kill()
-        raise RuntimeError("Xvfb did not report a display number within 20 s")
+        said = log_path.read_text(errors="replace")
+        raise RuntimeError(f"Xvfb did not report a display number within 20 s: {said}")
     return server, f":{number}"
+
+
+def _read_display_number(read_fd: int, timeout_seconds: float) -> str:
+    """Read "N\n" from Xvfb. Xvfb writes the number and the newline apart and dies if the pipe
+    is closed in between, so read up to the newline before closing."""
+    received = b""
+    deadline = time.monotonic() + timeout_seconds
+    try:
+        while not received.endswith(b"\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(read_fd, 64) if ready else b""
+            if not chunk:
+                break
+            received += chunk
+    finally:
+        os.close(read_fd)
+    return received.decode().strip()
 
 
 def _wait_for(predicate: Callable[[], bool], what: str, timeout_seconds: float = 15.0) -> None:
@@ -91,20 +109,27 @@ def _split_monitors(env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def x_display() -> Iterator[XDisplay]:
+def x_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XDisplay]:
     """Xvfb 3840x1080 as two 1920x1080 monitors, with openbox; DISPLAY is set for the session."""
     _require_tools()
-    server, name = _start_xvfb()
+    logs = tmp_path_factory.mktemp("x-display")
+    server, name = _start_xvfb(logs / "xvfb.log")
     saved = {key: os.environ.get(key) for key in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
     os.environ.pop("WAYLAND_DISPLAY", None)
     os.environ["XDG_SESSION_TYPE"] = "x11"
     os.environ["DISPLAY"] = name
     env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    manager = subprocess.Popen(
-        ["openbox", "--sm-disable"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    with (logs / "openbox.log").open("wb") as log:
+        manager = subprocess.Popen(
+            ["openbox", "--sm-disable"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
-        _wait_for(lambda: _window_manager_running(env), "openbox to manage the screen")
+        try:
+            _wait_for(lambda: _window_manager_running(env), "openbox to manage the screen")
+        except RuntimeError as e:
+            output = (logs / "openbox.log").read_text(errors="replace")
+            detail = f"openbox exit code {manager.poll()}, Xvfb exit code {server.poll()}"
+            raise RuntimeError(f"{e}; {detail}, openbox said: {output}") from e
         _split_monitors(env)
         yield XDisplay(name=name, env=env)
     finally:
@@ -153,7 +178,19 @@ class XDoTool:
         self.click(5 if steps > 0 else 4, abs(steps))
 
     def move(self, x: int, y: int) -> None:
-        self.run("mousemove", "--sync", str(x), str(y))
+        """Move the pointer to (x, y); a no-op when it is there (`--sync` would wait forever)."""
+        if self.pointer() != (x, y):
+            self.run("mousemove", "--sync", str(x), str(y))
+
+    def pointer(self) -> tuple[int, int]:
+        fields = dict(item.split(":") for item in self.run("getmouselocation").split())
+        return int(fields["x"]), int(fields["y"])
+
+    def nudge(self) -> None:
+        """Move the pointer a pixel and tap Shift: stopped pynput threads end on the next event."""
+        x, y = self.pointer()
+        self.move(x + 1 if x < 100 else x - 1, y)
+        self.key("shift")
 
 
 @pytest.fixture

@@ -111,6 +111,7 @@ def current_principal(
         raise Forbidden(
             "This account is suspended; ask your company admin.", code="account_suspended"
         )
+    conn.commit()  # hold no lock while the route works (it may open its own transactions)
     return Principal(claims.user_id, claims.company_id, row.role, claims.device_id)
 
 

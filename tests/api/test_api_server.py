@@ -1,0 +1,90 @@
+"""The server as people run it: migrations on both databases, the CLI, a live uvicorn server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from api.cli import api
+from api.config import Settings
+from api.db.engine import build_engine
+from api.db.migrate import downgrade, upgrade
+from callers import sign_in
+
+
+def test_migrations_go_up_and_down_and_up(database_url: str) -> None:
+    engine = build_engine(database_url)
+    upgrade(engine)
+    upgrade(engine)  # a second start is a no-op
+    assert "work_sessions" in sa.inspect(engine).get_table_names()
+    downgrade(engine, "base")
+    assert "work_sessions" not in sa.inspect(engine).get_table_names()
+    upgrade(engine)
+    assert "rate_counters" in sa.inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_create_company_prompts_for_the_password(teamtreck_home: Path, monkeypatch) -> None:
+    for key, value in {
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "64",
+        "ARGON2_PARALLELISM": "1",
+    }.items():
+        monkeypatch.setenv(f"TEAMTRECK_{key}", value)
+    result = CliRunner().invoke(
+        api,
+        ["create-company", "--name", "Acme", "--admin-email", "a@acme.example"],
+        input="a long password\na long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    company_id = result.output.split("company_id: ")[1].split()[0]
+    assert (teamtreck_home / "db" / "teamtreck.sqlite3").exists()
+    key_dir = teamtreck_home / "keys" / company_id
+    assert key_dir.is_dir() and oct(key_dir.stat().st_mode & 0o777) == "0o700"
+    again = CliRunner().invoke(
+        api,
+        [
+            "create-company",
+            "--name",
+            "B",
+            "--admin-email",
+            "a@acme.example",
+            "--admin-password",
+            "a long password",
+        ],
+    )
+    assert again.exit_code != 0 and "already has an account" in again.output
+
+
+def test_live_server_serves_a_collector_over_http(live_server: str) -> None:
+    with httpx.Client(base_url=live_server) as http:
+        me = sign_in(http, "boss@acme.example", device_id=uuid.uuid4().hex)
+        r = me.call("POST", "/api/agent/heartbeat", json={"status": "working"})
+        assert r.status_code == 200 and r.json()["commands"] == []
+        assert http.get("/health").json() == {"status": "ok"}
+
+
+def test_teamtreck_api_help_runs_from_the_launcher() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "teamtreck", "api", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=True,
+    ).stdout
+    assert "create-company" in out and "--workers" in out
+
+
+def test_settings_read_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("TEAMTRECK_DATABASE_URL", "postgresql://db/x")
+    monkeypatch.setenv("TEAMTRECK_CORS_ORIGINS", '["https://a.example"]')
+    s = Settings()
+    assert s.resolved_database_url() == "postgresql://db/x"
+    assert s.cors_origins == ["https://a.example"]

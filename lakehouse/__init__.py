@@ -46,8 +46,25 @@ from lakehouse.storage import Store, default_lake_url, open_store
 from lakehouse.validation import validate_table
 from lakehouse.writer import LandingWriter, encrypt_table, seal_image
 
-# name -> module, for public names whose modules import heavy readers (DuckDB, Polars).
-_LAZY: dict[str, str] = {}
+# name -> module, for public names whose modules import heavy readers (DuckDB, Polars, numpy).
+_LAZY: dict[str, str] = {
+    "CompactionSummary": "lakehouse.compaction",
+    "ErasureReport": "lakehouse.erasure",
+    "Lake": "lakehouse.engine",
+    "PurgeReport": "lakehouse.retention",
+    "SimulationReport": "lakehouse.simulate",
+    "compact": "lakehouse.compaction",
+    "connect": "lakehouse.engine",
+    "erase_user": "lakehouse.erasure",
+    "find_remains": "lakehouse.erasure",
+    "open_lake": "lakehouse.engine",
+    "purge": "lakehouse.retention",
+    "retention_days": "lakehouse.retention",
+    "set_retention_days": "lakehouse.retention",
+    "simulate": "lakehouse.simulate",
+}
+# Modules reachable as attributes (``lakehouse.metrics.daily_summary(...)``), imported on first use.
+_LAZY_MODULES = ("metrics", "queries")
 
 __all__ = [
     "ACTIVITY",
@@ -55,15 +72,18 @@ __all__ = [
     "SCREENSHOTS",
     "SESSIONS",
     "TABLES",
+    "CompactionSummary",
     "CompanyKeyPair",
     "CompanyPublicKey",
     "DecryptionError",
+    "ErasureReport",
     "FileKeyStore",
     "InsecureKeyStoreError",
     "KeyInfo",
     "KeyNotFoundError",
     "KeyStore",
     "KeyStoreError",
+    "Lake",
     "LakehouseError",
     "LandingKey",
     "LandingWriter",
@@ -71,22 +91,35 @@ __all__ = [
     "MemoryKeyStore",
     "MissingKeyError",
     "ObjectNotFoundError",
+    "PurgeReport",
     "SchemaError",
+    "SimulationReport",
     "StorageError",
     "Store",
     "TamperedDataError",
+    "compact",
+    "connect",
     "dataset_decryption_config",
     "decryption_properties",
     "default_lake_url",
     "encrypt_table",
     "encryption_properties",
+    "erase_user",
+    "find_remains",
     "generate_company_key",
     "landing_path",
+    "metrics",
     "open_image",
+    "open_lake",
     "open_store",
     "parse_landing_path",
+    "purge",
+    "queries",
     "read_encrypted",
+    "retention_days",
     "seal_image",
+    "set_retention_days",
+    "simulate",
     "teamtreck_home",
     "user_landing_glob",
     "validate_table",
@@ -96,4 +129,6 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"lakehouse.{name}")
     raise AttributeError(f"module 'lakehouse' has no attribute {name!r}")

@@ -109,12 +109,16 @@ class Store:
                 f"{action} failed in {self.url}: {e}. Check the lake URL, network and credentials."
             ) from e
 
-    def put_bytes(self, rel_path: str, data: bytes) -> None:
-        """Write one whole object, replacing any object at that path."""
+    def put_bytes(self, rel_path: str, data: bytes, durable: bool = True) -> None:
+        """Write one whole object, replacing any object at that path.
+
+        On a local folder the write is atomic; `durable=False` skips the fsync (for bulk
+        writes that can be redone, e.g. simulated data), keeping the atomic rename.
+        """
         path = self.full_path(rel_path)
         with self._translated(f"writing {rel_path!r}"):
             if self.is_local:
-                _write_local_atomically(Path(path), data)
+                _write_local_atomically(Path(path), data, durable)
             else:
                 self.fs.pipe_file(path, data)
                 self.fs.invalidate_cache(posixpath.dirname(path))
@@ -132,17 +136,21 @@ class Store:
 
     def find(self, prefix: str = "") -> list[str]:
         """List every object under `prefix` (relative paths, sorted; temporary files skipped)."""
+        return list(self.sizes(prefix))
+
+    def sizes(self, prefix: str = "") -> dict[str, int]:
+        """Return {relative path: size in bytes} of every object under `prefix`, sorted by path."""
         base = self.full_path(prefix.strip("/")) if prefix.strip("/") else self.root
         with self._translated(f"listing {prefix!r}"):
             if not self.is_local:
                 self.fs.invalidate_cache()  # other writers may have added objects since
             try:
-                found = self.fs.find(base)
+                found = self.fs.find(base, detail=True)
             except FileNotFoundError:
-                return []
+                return {}
         start = len(self.root) + 1
-        paths = (str(p)[start:] for p in found)
-        return sorted(p for p in paths if not posixpath.basename(p).startswith("."))
+        listed = {str(path)[start:]: int(info.get("size") or 0) for path, info in found.items()}
+        return {p: listed[p] for p in sorted(listed) if not posixpath.basename(p).startswith(".")}
 
     def delete(self, rel_paths: list[str]) -> None:
         """Delete objects; paths that do not exist are ignored."""
@@ -154,14 +162,15 @@ class Store:
             self.fs.invalidate_cache()
 
 
-def _write_local_atomically(path: Path, data: bytes) -> None:
+def _write_local_atomically(path: Path, data: bytes, durable: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temporary, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

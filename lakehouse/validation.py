@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lakehouse.errors import SchemaError
+from lakehouse.layout import IMAGE_FORMATS
 from lakehouse.schema import SCHEMA_VERSION, SESSION_EVENT_KINDS, TABLES
 
 MAX_CLOCK_SKEW: Final = dt.timedelta(days=1)
@@ -26,7 +27,7 @@ ID_COLUMNS: Final = (
 ALLOWED_VALUES: Final[dict[str, tuple[str, ...]]] = {
     "status": ("active", "idle"),
     "kind": SESSION_EVENT_KINDS,
-    "format": ("jpeg", "webp"),
+    "format": IMAGE_FORMATS,
 }
 NON_NEGATIVE: Final = (
     "duration_seconds", "idle_seconds", "keystrokes", "clicks", "scrolls", "mouse_distance_px",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as ds
 
 _KEK_CACHE = dt.timedelta(hours=1)
+SMALL_TABLE_ROWS = 1_000
 ENCRYPTED_FOOTER_MAGIC = b"PARE"  # the last bytes of a Parquet file with an encrypted footer
 
 
@@ -44,8 +46,20 @@ def encryption_properties(public_key: CompanyPublicKey) -> pe.FileEncryptionProp
     return _writer_factory(public_key).file_encryption_properties(pe.KmsConnectionConfig(), config)
 
 
+_reader_factories: dict[int, tuple[KeyStore, pe.CryptoFactory]] = {}
+_reader_lock = threading.Lock()
+
+
 def _reader_factory(key_store: KeyStore) -> pe.CryptoFactory:
-    return pe.CryptoFactory(lambda _config: PublicKeyKmsClient(None, key_store))
+    # One factory per key store for the whole process: unwrapped key-encryption keys are cached
+    # (one private-key operation per KEK and hour). pyarrow guards its caches with locks and
+    # calls the KMS client with the GIL held, so several reading threads may share it.
+    with _reader_lock:
+        cached = _reader_factories.get(id(key_store))
+        if cached is None or cached[0] is not key_store:
+            factory = pe.CryptoFactory(lambda _config: PublicKeyKmsClient(None, key_store))
+            cached = _reader_factories[id(key_store)] = (key_store, factory)
+        return cached[1]
 
 
 def decryption_properties(key_store: KeyStore) -> pe.FileDecryptionProperties:
@@ -67,9 +81,14 @@ def dataset_decryption_config(key_store: KeyStore) -> ds.ParquetDecryptionConfig
 
 
 def write_encrypted(table: pa.Table, public_key: CompanyPublicKey, **options: Any) -> bytes:
-    """Write a table as encrypted Parquet (zstd) and return the file's bytes."""
+    """Write a table as encrypted Parquet and return the file's bytes.
+
+    Compression defaults to zstd from `SMALL_TABLE_ROWS` rows on; below that, none: a
+    two-minute batch does not shrink (per-column encryption metadata dominates) and zstd's
+    per-column set-up would double the time. Pass ``compression=…`` to choose.
+    """
     sink = pa.BufferOutputStream()
-    options.setdefault("compression", "zstd")
+    options.setdefault("compression", "zstd" if table.num_rows >= SMALL_TABLE_ROWS else "none")
     pq.write_table(table, sink, encryption_properties=encryption_properties(public_key), **options)
     return bytes(sink.getvalue().to_pybytes())
 

@@ -98,3 +98,14 @@ def test_the_writers_own_kms_client_refuses_to_unwrap(company_pair: CompanyKeyPa
     )
     with pytest.raises(MissingKeyError, match="holds only the company public key"):
         pq.read_table(pa.BufferReader(data), decryption_properties=writer_side)
+
+
+def test_several_threads_read_with_one_key_store(
+    company_pair: CompanyKeyPair, key_store: FileKeyStore
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [encrypt_table("activity", activity_rows(3), company_pair.public) for _ in range(24)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        counts = list(pool.map(lambda data: read_encrypted(data, key_store).num_rows, files))
+    assert counts == [3] * 24

@@ -23,7 +23,17 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_lazy_names_are_public() -> None:
-    assert set(lakehouse._LAZY) <= set(lakehouse.__all__)
+    assert set(lakehouse._LAZY) | set(lakehouse._LAZY_MODULES) <= set(lakehouse.__all__)
+
+
+def test_importing_lakehouse_stays_light() -> None:
+    code = "import sys, lakehouse; print(sorted({'duckdb', 'polars'} & set(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    assert callable(lakehouse.connect)
+    assert callable(lakehouse.metrics.daily_summary)
 
 
 def test_unknown_names_raise_attribute_error() -> None:

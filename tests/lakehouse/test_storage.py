@@ -36,6 +36,14 @@ def test_put_get_find_delete(any_store: Store) -> None:
     assert any_store.find() == ["curated/z.parquet", "landing/b/y.parquet"]
 
 
+def test_sizes_list_bytes_per_object(any_store: Store) -> None:
+    any_store.put_bytes("landing/a/x.parquet", b"12345")
+    any_store.put_bytes("landing/b/y.parquet", b"")
+    any_store.put_bytes("curated/z", b"1")
+    assert any_store.sizes("landing") == {"landing/a/x.parquet": 5, "landing/b/y.parquet": 0}
+    assert any_store.sizes("none") == {}
+
+
 def test_rewrite_replaces_whole_object(any_store: Store) -> None:
     any_store.put_bytes("landing/a/x.parquet", b"a much longer first version")
     any_store.put_bytes("landing/a/x.parquet", b"short")
@@ -58,6 +66,8 @@ def test_paths_cannot_escape_the_root(any_store: Store, bad: str) -> None:
 def test_local_writes_leave_no_partial_files(tmp_path: Path) -> None:
     store = open_store((tmp_path / "lake").as_uri())
     store.put_bytes("landing/a/x.parquet", b"data")
+    store.put_bytes("landing/a/x.parquet", b"quick", durable=False)
+    assert store.get_bytes("landing/a/x.parquet") == b"quick"
     files = [p.name for p in (tmp_path / "lake").rglob("*") if p.is_file()]
     assert files == ["x.parquet"]
 

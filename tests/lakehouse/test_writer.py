@@ -150,3 +150,17 @@ def test_landing_writer_refuses_rows_of_someone_else(
     with pytest.raises(SchemaError, match="belongs to company 'acme'"):
         LandingWriter(lake_store, company_pair.public, "other", "ada")
     assert lake_store.find() == []
+
+
+def test_small_batches_skip_compression_large_ones_use_zstd(
+    company_pair: CompanyKeyPair, key_store: FileKeyStore
+) -> None:
+    import pyarrow.parquet as pq
+
+    from lakehouse.crypto import decryption_properties
+
+    properties = decryption_properties(key_store)
+    for rows, codec in ((activity_rows(12), "UNCOMPRESSED"), (activity_rows(2000), "ZSTD")):
+        data = encrypt_table("activity", rows, company_pair.public)
+        metadata = pq.ParquetFile(pa.BufferReader(data), decryption_properties=properties).metadata
+        assert metadata.row_group(0).column(0).compression == codec

@@ -4,10 +4,10 @@ Pure functions, no I/O. `redact()` turns what the desktop shows into what may be
 
 - a blocked app or domain (in the URL or anywhere in the title) → None: nothing is recorded;
 - a sensitive app → app "[redacted]", no title, URL or domain;
-- titles off → no title; otherwise URLs inside the title follow the URL rules and the company's
-  masks (regular expressions) replace what they match with "[masked]";
-- URLs off → no URL (the domain may stay, by its own switch); credentials in a URL are always
-  dropped, and with `strip_url_query` so are "?query" and "#fragment".
+- apps off → no app name; titles off → no title; otherwise URLs inside the title follow the URL
+  rules and the company's masks (regular expressions) replace what they match with "[masked]";
+- URLs off → no URL and no domain (a URL in the title becomes "[url]"); credentials in a URL are
+  always dropped, and with `strip_url_query` so are "?query" and "#fragment".
 
 Outside working hours nothing is collected (`within_working_hours`).
 """
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from collector.browser_url import domain_of, url_in_title
 from collector.desktop.window import WindowInfo
-from collector.rules import REDACTED_APP, Rules
+from collector.rules import REDACTED_APP, Rules, TrackingRules
 
 MASK = "[masked]"
 _URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", re.IGNORECASE)
@@ -46,16 +46,16 @@ def within_working_hours(rules: Rules, at: datetime) -> bool:
     if at.tzinfo is None:
         raise ValueError("working hours need a tz-aware datetime; use datetime.now(UTC)")
     hours = rules.working_hours
-    if hours is None:
+    if not hours.enabled:
         return True
     local = at.astimezone(ZoneInfo(hours.time_zone))
-    now, day = local.time().replace(tzinfo=None), local.weekday()
+    now, day, days = local.time().replace(tzinfo=None), local.weekday(), hours.weekday_numbers()
     if hours.start < hours.end:
-        return day in hours.days and hours.start <= now < hours.end
+        return day in days and hours.start <= now < hours.end
     # A shift past midnight: the early hours belong to the previous day's shift.
     if now >= hours.start:
-        return day in hours.days
-    return now < hours.end and (day - 1) % 7 in hours.days
+        return day in days
+    return now < hours.end and (day - 1) % 7 in days
 
 
 def strip_url(url: str, keep_query: bool = False) -> str:
@@ -109,41 +109,34 @@ def redact(window: WindowInfo | None, rules: Rules, url: str | None = None) -> O
     """What may be recorded of this window (and its URL, when known); None: record nothing."""
     if window is None:
         return Observation()
-    if app_matches(window.app, rules.blocked_apps):
+    tracking = rules.tracking
+    if app_matches(window.app, tracking.blocked_apps):
         return None
     shown = url_in_title(window.app, window.title)
     raw_url = url or (shown if shown is None or "://" in shown else f"https://{shown}")
     domain = domain_of(raw_url)
-    blocked = rules.blocked_domains
-    if domain_blocked(domain, blocked) or _mentions_blocked(
-        f"{window.title} {raw_url or ''}", blocked
-    ):
+    blocked = tracking.blocked_domains
+    if domain_blocked(domain, blocked) or _mentions_blocked(f"{window.title} {raw_url}", blocked):
         return None
-    if app_matches(window.app, rules.sensitive_apps):
+    if app_matches(window.app, tracking.sensitive_apps):
         return Observation(app=REDACTED_APP, sensitive=True)
+    keep_query = not tracking.strip_url_query
     return Observation(
-        app=window.app,
-        title=_title(window.title, shown, domain, rules),
-        url=_url(raw_url, rules),
-        domain=domain if rules.track_domains else None,
+        app=window.app if tracking.apps else None,
+        title=_title(window.title, shown, tracking),
+        url=strip_url(raw_url, keep_query) if raw_url and tracking.urls else None,
+        domain=domain if tracking.urls else None,
     )
 
 
-def _url(url: str | None, rules: Rules) -> str | None:
-    if url is None or not rules.track_urls:
+def _title(title: str, shown_url: str | None, tracking: TrackingRules) -> str | None:
+    if not tracking.titles:
         return None
-    return strip_url(url, keep_query=not rules.strip_url_query)
-
-
-def _title(title: str, shown_url: str | None, domain: str | None, rules: Rules) -> str | None:
-    if not rules.track_titles:
-        return None
-    if shown_url and not rules.track_urls:
-        # The title would leak the URL that the rules keep out: show at most the domain.
-        title = title.replace(shown_url, domain if domain and rules.track_domains else "[url]")
-    keep_query = not rules.strip_url_query
+    if shown_url and not tracking.urls:
+        title = title.replace(shown_url, "[url]")  # the title would leak what the rules keep out
+    keep_query = not tracking.strip_url_query
     title = _URL_IN_TEXT.sub(lambda m: strip_url(m.group(0), keep_query=keep_query), title)
-    return mask_title(title, rules.title_masks)
+    return mask_title(title, tracking.title_masks)
 
 
 def screenshot_allowed(observation: Observation | None, rules: Rules, at: datetime) -> bool:

@@ -1,9 +1,10 @@
 """The monitoring rules a company sets and the collector applies on the device.
 
-They mirror the API's rules JSON (`Rules.model_validate(payload)`); fields the collector does not
-know are ignored so that a newer server does not stop older collectors. Every field has a default
-that records the least a company would reasonably want: titles and URLs yes, queries stripped,
-screenshots off until a company turns them on.
+The model mirrors the API's rules document (GET /api/rules → `rules`), so
+`Rules.model_validate(document)` reads it as it comes. Keys the collector has no use for
+(`retention_days`, `productivity`, anything newer) are ignored, so a newer server never stops an
+older collector. Defaults equal the API's defaults except the screenshot encoding, which is chosen
+to stay under 150 KB and 150 ms per 1920x1080 image (see bench/bench_screenshots.py).
 """
 
 from __future__ import annotations
@@ -16,17 +17,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 REDACTED_APP = "[redacted]"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-class WorkingHours(BaseModel):
-    """Nothing is collected outside these hours (local time of `time_zone`)."""
-
+class _Part(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+
+class WorkingHours(_Part):
+    """When enabled, nothing is collected outside these hours (local time of `time_zone`)."""
+
+    enabled: bool = False
     time_zone: str = "UTC"  # an IANA name such as "Europe/Berlin"
-    days: frozenset[int] = Field(default=frozenset({0, 1, 2, 3, 4}))  # 0 = Monday … 6 = Sunday
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
     start: time = time(8, 0)
-    end: time = time(18, 0)  # an end at or before the start means the shift runs past midnight
+    end: time = time(18, 0)  # an end at or before the start: the shift runs past midnight
 
     @field_validator("time_zone")
     @classmethod
@@ -39,54 +45,48 @@ class WorkingHours(BaseModel):
             ) from e
         return value
 
-    @field_validator("days")
-    @classmethod
-    def _weekdays(cls, value: frozenset[int]) -> frozenset[int]:
-        if any(day < 0 or day > 6 for day in value):
-            raise ValueError("days are 0 (Monday) to 6 (Sunday)")
-        return value
+    def weekday_numbers(self) -> frozenset[int]:
+        """The working days as `datetime.weekday()` numbers (0 = Monday)."""
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
 
 
-class ScreenshotRules(BaseModel):
-    """Whether, how often and how screenshots are taken."""
+class ScreenshotRules(_Part):
+    """How often and how screenshots are taken; `per_hour` 0 turns them off."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    enabled: bool = False
-    per_hour: int = Field(default=6, ge=1, le=120)
-    monitors: Literal["all", "primary", "selected"] = "all"
-    monitor_ids: tuple[int, ...] = ()  # mss monitor numbers (1 = first) for "selected"
-    combine: bool = False  # one image of all chosen monitors instead of one image each
-    max_width: int = Field(default=1920, ge=64, le=16384)
-    max_height: int = Field(default=1080, ge=64, le=16384)
+    per_hour: int = Field(default=6, ge=0, le=30)
+    jitter_seconds: float = Field(default=120.0, ge=0)  # how far into its interval a shot may fall
     format: Literal["jpeg", "webp"] = "jpeg"
     quality: int = Field(default=50, ge=1, le=100)
+    max_width_px: int = Field(default=1920, ge=64, le=16384)
+    max_height_px: int = Field(default=1080, ge=64, le=16384)
     blur: bool = False
+    monitor_mode: Literal["all", "primary", "selected"] = "all"
+    monitor_ids: tuple[int, ...] = ()  # mss monitor numbers (1 = first monitor) for "selected"
+    combine_monitors: bool = True  # one image of all chosen monitors instead of one each
 
     @model_validator(mode="after")
     def _selected_needs_ids(self) -> ScreenshotRules:
-        if self.monitors == "selected" and not self.monitor_ids:
-            raise ValueError("monitors='selected' needs monitor_ids, e.g. [1, 2]")
+        if self.monitor_mode == "selected" and not self.monitor_ids:
+            raise ValueError("monitor_mode 'selected' needs monitor_ids, e.g. [1, 2]")
         return self
 
+    @property
+    def enabled(self) -> bool:
+        return self.per_hour > 0
 
-class Rules(BaseModel):
-    """Everything the collector needs to decide what to record."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class TrackingRules(_Part):
+    """What of the front window is kept, and what is never kept."""
 
-    sample_interval_seconds: float = Field(default=10.0, ge=1, le=300)
+    apps: bool = True
+    titles: bool = True
+    urls: bool = True  # false: neither URL nor domain is kept
     idle_threshold_seconds: float = Field(default=300.0, ge=10, le=86400)
-    track_titles: bool = True
-    track_urls: bool = True
-    track_domains: bool = True  # a domain alone may be kept when full URLs are not
     strip_url_query: bool = True  # drop "?query" and "#fragment" from URLs
     title_masks: tuple[str, ...] = ()  # regular expressions; matches become "[masked]"
-    sensitive_apps: tuple[str, ...] = ()  # recorded as "[redacted]" with no title/URL; globs
-    blocked_apps: tuple[str, ...] = ()  # not recorded at all; globs like "keepass*"
-    blocked_domains: tuple[str, ...] = ()  # not recorded at all, subdomains included
-    working_hours: WorkingHours | None = None  # None: whenever a work session is running
-    screenshots: ScreenshotRules = ScreenshotRules()
+    sensitive_apps: tuple[str, ...] = ()  # kept as "[redacted]" with no title or URL; globs
+    blocked_apps: tuple[str, ...] = ()  # nothing is kept at all; globs like "keepass*"
+    blocked_domains: tuple[str, ...] = ()  # nothing is kept at all; subdomains included
 
     @field_validator("title_masks")
     @classmethod
@@ -103,8 +103,13 @@ class Rules(BaseModel):
     @field_validator("blocked_domains")
     @classmethod
     def _bare_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(
-            domain.strip().lower().removeprefix("*.").strip(".")
-            for domain in value
-            if domain.strip()
-        )
+        cleaned = (domain.strip().lower().removeprefix("*.").strip(".") for domain in value)
+        return tuple(domain for domain in cleaned if domain)
+
+
+class Rules(_Part):
+    """Everything the collector needs to decide what to record."""
+
+    screenshots: ScreenshotRules = ScreenshotRules()
+    tracking: TrackingRules = TrackingRules()
+    working_hours: WorkingHours = WorkingHours()

@@ -20,13 +20,17 @@ from collector.privacy import (
     strip_url,
     within_working_hours,
 )
-from collector.rules import REDACTED_APP, Rules, ScreenshotRules, WorkingHours
+from collector.rules import REDACTED_APP, Rules, ScreenshotRules, TrackingRules, WorkingHours
 
 FIREFOX = "firefox"
 
 
 def window(title: str, app: str = FIREFOX) -> WindowInfo:
     return WindowInfo(app=app, title=title, pid=42)
+
+
+def tracking(**settings: object) -> Rules:
+    return Rules(tracking=TrackingRules.model_validate(settings))
 
 
 def test_a_plain_window_is_kept_as_it_is() -> None:
@@ -55,7 +59,7 @@ def test_an_untitled_page_shows_its_bare_address() -> None:
 
 
 def test_the_query_is_kept_only_when_the_rules_say_so() -> None:
-    rules = Rules(strip_url_query=False)
+    rules = tracking(strip_url_query=False)
     seen = redact(window("https://example.com/search?q=shoes"), rules)
     assert seen is not None
     assert seen.url == "https://example.com/search?q=shoes"
@@ -70,27 +74,19 @@ def test_credentials_in_a_url_are_always_dropped() -> None:
 
 
 def test_titles_off_records_no_title_but_the_app() -> None:
-    seen = redact(window("Payroll 2026 — Mozilla Firefox"), Rules(track_titles=False))
+    seen = redact(window("Payroll 2026 — Mozilla Firefox"), tracking(titles=False))
     assert seen == Observation(app=FIREFOX, title=None)
 
 
-def test_urls_off_keeps_the_url_out_of_the_title_too() -> None:
-    rules = Rules(track_urls=False)
+def test_urls_off_keeps_url_and_domain_out_of_the_title_too() -> None:
+    rules = tracking(urls=False)
     seen = redact(window("https://example.com/private/report - Google Chrome", app="chrome"), rules)
-    assert seen is not None
-    assert seen.url is None
-    assert seen.domain == "example.com"
-    assert seen.title == "example.com - Google Chrome"
-    no_domains = redact(
-        window("https://example.com/private - Google Chrome", app="chrome"),
-        Rules(track_urls=False, track_domains=False),
-    )
-    assert no_domains is not None
-    assert (no_domains.title, no_domains.url, no_domains.domain) == (
-        "[url] - Google Chrome",
-        None,
-        None,
-    )
+    assert seen == Observation(app="chrome", title="[url] - Google Chrome")
+
+
+def test_apps_off_keeps_no_app_name() -> None:
+    seen = redact(window("Notes", app="gedit"), tracking(apps=False))
+    assert seen == Observation(app=None, title="Notes")
 
 
 def test_urls_in_any_title_lose_their_query() -> None:
@@ -101,21 +97,21 @@ def test_urls_in_any_title_lose_their_query() -> None:
 
 
 def test_title_masks_replace_what_they_match() -> None:
-    rules = Rules(title_masks=(r"\b\d{4}-\d{4}-\d{4}-\d{4}\b", r"(?i)patient: \w+"))
+    rules = tracking(title_masks=(r"\b\d{4}-\d{4}-\d{4}-\d{4}\b", r"(?i)patient: \w+"))
     seen = redact(window("Card 4111-1111-1111-1111 Patient: Smith", app="crm"), rules)
     assert seen is not None
     assert seen.title == f"Card {MASK} {MASK}"
 
 
 def test_a_sensitive_app_keeps_only_the_word_redacted() -> None:
-    rules = Rules(sensitive_apps=("keepassxc", "1password*"))
+    rules = tracking(sensitive_apps=("keepassxc", "1password*"))
     for app in ("KeePassXC", "1Password.exe", "1password-beta"):
         seen = redact(window("Bank — https://bank.example/login?x=1", app=app), rules)
         assert seen == Observation(app=REDACTED_APP, sensitive=True)
 
 
 def test_blocked_apps_and_domains_are_not_recorded_at_all() -> None:
-    rules = Rules(blocked_apps=("signal*",), blocked_domains=("*.Facebook.com",))
+    rules = tracking(blocked_apps=("signal*",), blocked_domains=("*.Facebook.com",))
     assert redact(window("Chat", app="signal-desktop"), rules) is None
     assert redact(window("https://m.facebook.com/groups — Mozilla Firefox"), rules) is None
     assert redact(window("Open facebook.com in a tab — Mozilla Firefox"), rules) is None
@@ -133,14 +129,14 @@ def test_app_and_domain_matching() -> None:
 
 def test_invalid_rules_are_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="not a valid regular expression"):
-        Rules(title_masks=("(unclosed",))
+        TrackingRules(title_masks=("(unclosed",))
     with pytest.raises(ValueError, match="unknown time zone"):
         WorkingHours(time_zone="Mars/Olympus")
     with pytest.raises(ValueError, match="monitor_ids"):
-        ScreenshotRules(monitors="selected")
+        ScreenshotRules(monitor_mode="selected")
 
 
-BERLIN_DAY = WorkingHours(time_zone="Europe/Berlin", days=frozenset({0, 1, 2, 3, 4}))
+BERLIN_DAY = WorkingHours(enabled=True, time_zone="Europe/Berlin")
 
 
 @pytest.mark.parametrize(
@@ -159,7 +155,8 @@ def test_working_hours_follow_the_company_time_zone(at: datetime, inside: bool) 
 
 
 def test_a_night_shift_runs_past_midnight() -> None:
-    night = Rules(working_hours=WorkingHours(days=frozenset({4}), start=time(22), end=time(6)))
+    hours = WorkingHours(enabled=True, days=("fri",), start=time(22), end=time(6))
+    night = Rules(working_hours=hours)
     assert within_working_hours(night, datetime(2026, 11, 27, 23, 0, tzinfo=UTC))  # Friday night
     assert within_working_hours(night, datetime(2026, 11, 28, 5, 0, tzinfo=UTC))  # Saturday early
     assert not within_working_hours(night, datetime(2026, 11, 28, 23, 0, tzinfo=UTC))
@@ -168,15 +165,19 @@ def test_a_night_shift_runs_past_midnight() -> None:
 
 def test_no_working_hours_means_always_and_naive_times_are_refused() -> None:
     assert within_working_hours(Rules(), datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
+    disabled = Rules(working_hours=BERLIN_DAY.model_copy(update={"enabled": False}))
+    assert within_working_hours(disabled, datetime(2026, 11, 29, 3, 0, tzinfo=UTC))
     with pytest.raises(ValueError, match="tz-aware"):
         within_working_hours(Rules(), datetime(2026, 11, 29, 3, 0))
 
 
 def test_screenshots_need_consent_hours_and_a_non_sensitive_window() -> None:
     at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-    on = Rules(screenshots=ScreenshotRules(enabled=True))
+    on = Rules()
+    assert on.screenshots.enabled
     assert screenshot_allowed(Observation(app="x"), on, at)
-    assert not screenshot_allowed(Observation(app="x"), Rules(), at)
+    off = Rules(screenshots=ScreenshotRules(per_hour=0))
+    assert not screenshot_allowed(Observation(app="x"), off, at)
     assert not screenshot_allowed(Observation(app=REDACTED_APP, sensitive=True), on, at)
     assert not screenshot_allowed(None, on, at)
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -202,7 +203,7 @@ titles = st.text(max_size=60)
 def test_a_blocked_domain_never_appears_in_any_output(
     url: str, before: str, after: str, blocked: str
 ) -> None:
-    rules = Rules(blocked_domains=(blocked,))
+    rules = tracking(blocked_domains=(blocked,))
     for title, given_url in ((f"{before} {url} {after}", None), (before, url)):
         seen = redact(window(title), rules, url=given_url)
         if seen is not None:
@@ -225,16 +226,16 @@ def test_a_stripped_url_never_has_a_query_or_fragment(url: str, before: str) -> 
     app=st.sampled_from([FIREFOX, "keepassxc", "KeePassXC.exe"]),
 )
 def test_a_sensitive_app_never_leaks_title_or_url(title: str, url: str | None, app: str) -> None:
-    seen = redact(window(title, app=app), Rules(sensitive_apps=("keepassxc",)), url=url)
+    seen = redact(window(title, app=app), tracking(sensitive_apps=("keepassxc",)), url=url)
     if app != FIREFOX:
         assert seen == Observation(app=REDACTED_APP, sensitive=True)
 
 
 @given(title=titles, secret=st.from_regex(r"[A-Z]{3}-[0-9]{6}", fullmatch=True))
 def test_a_masked_pattern_never_survives(title: str, secret: str) -> None:
-    rules = Rules(title_masks=(r"[A-Z]{3}-[0-9]{6}",))
+    rules = tracking(title_masks=(r"[A-Z]{3}-[0-9]{6}",))
     seen = redact(window(f"{title}{secret}{title}", app="crm"), rules)
     assert seen is not None
     assert seen.title is not None
     assert secret not in seen.title
-    assert mask_title(secret, rules.title_masks) == MASK
+    assert mask_title(secret, rules.tracking.title_masks) == MASK

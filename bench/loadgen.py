@@ -40,9 +40,16 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def json(cls, method: str, path: str, payload: Any = None, token: str | None = None) -> Request:
-        """A request with a JSON body (if any) and a bearer token (if any)."""
-        headers: list[tuple[str, str]] = []
+    def json(
+        cls,
+        method: str,
+        path: str,
+        payload: Any = None,
+        token: str | None = None,
+        extra_headers: tuple[tuple[str, str], ...] = (),
+    ) -> Request:
+        """A request with a JSON body (if any), a bearer token (if any) and more headers."""
+        headers = list(extra_headers)
         body = b""
         if payload is not None:
             body = json.dumps(payload, separators=(",", ":")).encode()
@@ -58,6 +65,16 @@ class Request:
         if self.body or self.method in ("POST", "PUT", "PATCH"):
             lines.append(f"Content-Length: {len(self.body)}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+@dataclass(frozen=True)
+class Target:
+    """A running server under test and the endless stream of requests to send it."""
+
+    name: str
+    port: int
+    pid: int
+    requests: Iterator[Request]
 
 
 @dataclass(frozen=True)

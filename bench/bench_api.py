@@ -1,0 +1,178 @@
+"""Heartbeats per second from many collectors: our API on SQLite and PostgreSQL, and aw-server.
+
+Each target runs as its own process (so the load generator and the server never share a GIL);
+the load generator posts heartbeats round-robin from `--devices` distinct collectors, each with
+its own token and body, over `--concurrency` keep-alive connections, and prints sustained
+requests/s, p50/p99 latency, errors, and the CPU used by the generator and by the server.
+
+    uv run --all-extras python bench/bench_api.py --quick
+    uv run --all-extras python bench/bench_api.py --duration 60 --devices 2000 --concurrency 64
+    uv run --all-extras python bench/bench_api.py --targets sqlite --profile /tmp/hb.txt
+
+Target on two cores: at least 2,000 heartbeats/s with p99 under 100 ms and no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+from fleet import our_api
+from loadgen import LoadResult, Request, Target, run_load
+from peer_activitywatch import activitywatch_server
+
+
+@dataclass(frozen=True)
+class Measurement:
+    target: str
+    load: LoadResult
+    server_cpu_seconds: float
+    database_cpu_seconds: float
+
+
+@contextlib.contextmanager
+def aw_target(devices: int) -> Iterator[Target]:
+    """aw-server with one bucket per device; each heartbeat extends or starts a window event."""
+    with activitywatch_server(buckets=devices) as server:
+        apps = itertools.cycle(["firefox", "code", "slack"])
+        heartbeats = [
+            Request.json(
+                "POST",
+                server.heartbeat_path(bucket, pulsetime_seconds=60),
+                {
+                    "timestamp": "2026-11-26T06:00:00+00:00",
+                    "duration": 0,
+                    "data": {"app": next(apps), "title": "Inbox"},
+                },
+            )
+            for bucket in server.bucket_ids
+        ]
+        yield Target("aw-server 0.12.0", server.port, server.pid, itertools.cycle(heartbeats))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn workers) so far."""
+    process = psutil.Process(pid)
+    total = 0.0
+    for p in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = p.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on the machine (other users' queries included)."""
+    total = 0.0
+    for p in psutil.process_iter(["name", "cpu_times"]):
+        if p.info["name"] == "postgres" and p.info["cpu_times"] is not None:
+            total += p.info["cpu_times"].user + p.info["cpu_times"].system
+    return total
+
+
+def measure(target: Target, concurrency: int, duration_seconds: float) -> Measurement:
+    server_before, database_before = cpu_seconds(target.pid), postgres_cpu_seconds()
+    load = asyncio.run(
+        run_load("127.0.0.1", target.port, target.requests, concurrency, duration_seconds)
+    )
+    server = cpu_seconds(target.pid) - server_before
+    database = postgres_cpu_seconds() - database_before if "postgres" in target.name else 0.0
+    return Measurement(target.name, load, server, database)
+
+
+@contextlib.contextmanager
+def profiled(pid: int, out: Path | None, duration_seconds: float) -> Iterator[None]:
+    """Sample the server with py-spy while the body runs (collapsed stacks, one per line)."""
+    if out is None:
+        yield
+        return
+    command = ["uvx", "py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "200"]
+    command += ["--gil", "--nonblocking"]  # only the thread holding the GIL: where CPU goes
+    command += ["--duration", str(int(duration_seconds)), "--subprocesses", "-o", str(out)]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        spy.wait(timeout=duration_seconds + 60)
+        print(f"  profile of {pid} written to {out}")
+
+
+def print_header() -> None:
+    print(
+        f"{'target':<22}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'gen CPU':>9}{'srv CPU':>9}{'db CPU':>8}  notes"
+    )
+
+
+def print_row(m: Measurement) -> None:
+    load, seconds = m.load, m.load.duration_seconds
+    notes = ", ".join(f"{k}×{v}" for k, v in m.load.errors.most_common(3))
+    print(
+        f"{m.target:<22}{load.requests_per_second:>8.0f}{load.percentile_ms(0.5):>9.1f}"
+        f"{load.percentile_ms(0.99):>9.1f}{load.error_count:>8}"
+        f"{load.generator_cpu_seconds / seconds:>9.0%}{m.server_cpu_seconds / seconds:>9.0%}"
+        f"{m.database_cpu_seconds / seconds:>8.0%}"
+        f"  {notes}",
+        flush=True,
+    )
+
+
+def run_target(
+    make: Callable[[], AbstractContextManager[Target]], args: argparse.Namespace
+) -> None:
+    started = time.perf_counter()
+    with make() as target:
+        setup_seconds = time.perf_counter() - started
+        measure(target, args.concurrency, args.warmup)
+        with profiled(target.pid, args.profile, args.duration):
+            row = measure(target, args.concurrency, args.duration)
+        print_row(row)
+        print(f"{'':<22}(setup of {args.devices} devices took {setup_seconds:.0f} s)")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5 s per target, 200 devices")
+    parser.add_argument("--duration", type=float, default=60.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
+    parser.add_argument("--devices", type=int, default=2000, help="distinct collectors")
+    parser.add_argument("--concurrency", type=int, default=64, help="open connections")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--targets", default="sqlite,postgres,aw", help="comma-separated: sqlite,postgres,aw"
+    )
+    parser.add_argument("--profile", type=Path, help="write a py-spy profile of the API here")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.warmup, args.devices = 5.0, 1.0, min(args.devices, 200)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    makers: dict[str, Callable[[], AbstractContextManager[Target]]] = {
+        "sqlite": lambda: our_api("sqlite", args.devices, args.workers),
+        "postgres": lambda: our_api("postgres", args.devices, args.workers),
+        "aw": lambda: aw_target(args.devices),
+    }
+    print(
+        f"{args.duration:.0f} s per target, {args.devices} devices, concurrency "
+        f"{args.concurrency}, {psutil.cpu_count()} CPUs, load average "
+        f"{psutil.getloadavg()[0]:.1f} before start"
+    )
+    print_header()
+    for name in args.targets.split(","):
+        run_target(makers[name.strip()], args)
+
+
+if __name__ == "__main__":
+    main()

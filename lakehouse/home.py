@@ -21,4 +21,5 @@ def teamtreck_home() -> Path:
     home = home.expanduser()
     if not home.exists():
         home.mkdir(parents=True, mode=0o700)
+        home.chmod(0o700)  # the umask may have stripped owner bits from the mkdir mode
     return home

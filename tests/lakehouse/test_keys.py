@@ -121,3 +121,18 @@ def test_a_second_store_object_sees_saved_keys(
 
 def test_default_store_lives_in_the_deployment_folder(teamtreck_home: Path) -> None:
     assert FileKeyStore().root == teamtreck_home / "keys"
+
+
+def test_new_deployment_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from lakehouse.home import teamtreck_home
+
+    monkeypatch.setenv("TEAMTRECK_HOME", str(tmp_path / "deep" / "home"))
+    old = os.umask(0o022)
+    try:
+        home = teamtreck_home()
+    finally:
+        os.umask(old)
+    assert home == tmp_path / "deep" / "home"
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700

@@ -109,3 +109,11 @@ def test_several_threads_read_with_one_key_store(
     with ThreadPoolExecutor(max_workers=4) as pool:
         counts = list(pool.map(lambda data: read_encrypted(data, key_store).num_rows, files))
     assert counts == [3] * 24
+
+
+def test_the_key_id_is_readable_without_keys(company_pair: CompanyKeyPair) -> None:
+    # The key material (the only clear part of the file) names the company key to ask for.
+    data = encrypt_table("activity", activity_rows(), company_pair.public)
+    assert f'"masterKeyID":"teamtreck:acme:{company_pair.public.key_id}"'.encode() in data
+    assert f'"wrappedKEK":"ttw1.{company_pair.public.key_id}.'.encode() in data
+    assert b"activity" not in data  # but not even the table's name is readable

@@ -95,3 +95,23 @@ def test_the_launcher_reaches_the_lake_commands(teamtreck_home: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("ttpk1.acme.")
+
+
+@pytest.mark.s3
+def test_lake_options_open_the_s3_lake(
+    s3_endpoint: str, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lakehouse.cli import LakeOptions
+
+    monkeypatch.setenv("TEAMTRECK_LAKE_URL", f"s3://{s3_bucket}/lake")
+    ctx = lake.make_context(
+        "lake", ["--s3-endpoint-url", s3_endpoint, "--s3-region", "us-east-1", "keys"]
+    )
+    with ctx:
+        ctx.invoke(lake.callback, **ctx.params)  # type: ignore[misc]
+        options = ctx.find_object(LakeOptions)
+    assert options is not None
+    store = options.store()
+    store.put_bytes("landing/x", b"1")
+    assert store.url == f"s3://{s3_bucket}/lake"
+    assert store.find() == ["landing/x"]

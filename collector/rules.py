@@ -81,7 +81,7 @@ class TrackingRules(_Part):
     apps: bool = True
     titles: bool = True
     urls: bool = True  # false: neither URL nor domain is kept
-    idle_threshold_seconds: float = Field(default=300.0, ge=10, le=86400)
+    idle_threshold_seconds: float = Field(default=300.0, ge=1, le=86400)
     strip_url_query: bool = True  # drop "?query" and "#fragment" from URLs
     title_masks: tuple[str, ...] = ()  # regular expressions; matches become "[masked]"
     sensitive_apps: tuple[str, ...] = ()  # kept as "[redacted]" with no title or URL; globs

@@ -105,7 +105,7 @@ def test_rules_round_trip_through_json() -> None:
 @pytest.mark.parametrize(
     "document",
     [
-        {"tracking": {"idle_threshold_seconds": 0}},
+        {"tracking": {"idle_threshold_seconds": 0.5}},
         {"tracking": {"title_masks": ["(unclosed"]}},
         {"screenshots": {"per_hour": 31}},
         {"screenshots": {"format": "bmp"}},

@@ -3,8 +3,10 @@
 The model mirrors the API's rules document (GET /api/rules → `rules`), so
 `Rules.model_validate(document)` reads it as it comes. Keys the collector has no use for
 (`retention_days`, `productivity`, anything newer) are ignored, so a newer server never stops an
-older collector. Defaults equal the API's defaults except the screenshot encoding, which is chosen
-to stay under 150 KB and 150 ms per 1920x1080 image (see bench/bench_screenshots.py).
+older collector. Defaults equal the API's defaults except the screenshot encoding: JPEG quality 60
+fitted into 1280x720 keeps a 1920x1080 screen of dense text under 150 KB and 150 ms (about
+120 KB and 25-45 ms; full-size JPEG needs ~330 KB at quality 70 and WebP ~40 ms at method 0; see
+bench/bench_screenshots.py).
 """
 
 from __future__ import annotations
@@ -56,9 +58,9 @@ class ScreenshotRules(_Part):
     per_hour: int = Field(default=6, ge=0, le=30)
     jitter_seconds: float = Field(default=120.0, ge=0)  # how far into its interval a shot may fall
     format: Literal["jpeg", "webp"] = "jpeg"
-    quality: int = Field(default=50, ge=1, le=100)
-    max_width_px: int = Field(default=1920, ge=64, le=16384)
-    max_height_px: int = Field(default=1080, ge=64, le=16384)
+    quality: int = Field(default=60, ge=1, le=100)
+    max_width_px: int = Field(default=1280, ge=64, le=16384)
+    max_height_px: int = Field(default=720, ge=64, le=16384)
     blur: bool = False
     monitor_mode: Literal["all", "primary", "selected"] = "all"
     monitor_ids: tuple[int, ...] = ()  # mss monitor numbers (1 = first monitor) for "selected"

@@ -105,7 +105,8 @@ def _split_monitors(env: dict[str, str]) -> None:
     for index, (name, (x, y, width, height)) in enumerate(MONITORS.items()):
         target = output if index == 0 else "none"
         geometry = f"{width}/{width * 254 // 960}x{height}/{height * 254 // 960}+{x}+{y}"
-        subprocess.run(["xrandr", "--setmonitor", name, geometry, target], env=env, check=True)
+        command = ["xrandr", "--setmonitor", name, geometry, target]
+        subprocess.run(command, env=env, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
-    for module in (auth, users, teams, devices, sessions, agent, rules, grants, audit, admin):
+    # The heartbeat's router first: routes are matched in order and it is the hot path.
+    for module in (agent, auth, users, teams, devices, sessions, rules, grants, audit, admin):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from lakehouse.keys import FileKeyStore, generate_company_key
 from sqlalchemy import insert
 
 from api.companies import create_admin, create_company, new_id, now_utc
@@ -18,6 +17,7 @@ from api.db.engine import build_engine
 from api.db.migrate import upgrade
 from api.db.tables import team_members, users
 from api.security import Passwords, check_password_strength
+from lakehouse.keys import FileKeyStore, generate_company_key
 
 
 @dataclass(frozen=True)

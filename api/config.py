@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=900, ge=1)
     requests_per_ip_per_minute: int = Field(default=1200, ge=0)
     requests_per_user_per_minute: int = Field(default=600, ge=0)
+    budget_sync_seconds: float = Field(
+        default=1.0, ge=0
+    )  # how stale replicas' shared counts may be
 
     # HTTP hygiene.
     cors_origins: list[str] = Field(default_factory=list)

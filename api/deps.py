@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, select
 
 from api.db.tables import devices, users
 from api.errors import Forbidden, Unauthorized
-from api.ratelimit import Budget, spend
+from api.security import Claims
 from api.services import Services
 
 ADMIN_ROLES = frozenset({"company_admin", "sub_admin"})
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services = request.app.state.services
     assert isinstance(services, Services)
     return services
@@ -27,25 +28,40 @@ def get_services(request: Request) -> Services:
 Svc = Annotated[Services, Depends(get_services)]
 
 
-def db_connection(svc: Svc) -> Iterator[Connection]:
+# Ends transactions on its own threads: if commits queued behind request threads that wait
+# for the database lock, the lock holder could never finish (a deadlock until busy_timeout).
+_COMMIT_LIMITER = anyio.CapacityLimiter(64)
+
+
+async def db_connection(svc: Svc) -> AsyncIterator[Connection]:
     """One connection per request; its work is committed before the response is sent.
 
-    Transactions begin on first use, so a dependency may commit its own part early
-    (the request budget) and the route continues in a fresh transaction.
+    Transactions begin on first use, so a dependency may commit its own part early and the
+    route continues in a fresh transaction.
     """
-    with svc.engine.connect() as conn:
-        try:
-            yield conn
-        except BaseException:
+    conn = await anyio.to_thread.run_sync(svc.engine.connect)
+    try:
+        yield conn
+    except BaseException:
+        await anyio.to_thread.run_sync(_close, conn, False, limiter=_COMMIT_LIMITER)
+        raise
+    await anyio.to_thread.run_sync(_close, conn, True, limiter=_COMMIT_LIMITER)
+
+
+def _close(conn: Connection, commit: bool) -> None:
+    try:
+        if commit:
+            conn.commit()
+        else:
             conn.rollback()
-            raise
-        conn.commit()
+    finally:
+        conn.close()
 
 
 DbSession = Annotated[Connection, Depends(db_connection, scope="function")]
 
 
-def client_ip(request: Request, svc: Svc) -> str:
+async def client_ip(request: Request, svc: Svc) -> str:
     if svc.settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:
@@ -67,15 +83,15 @@ class Principal:
 bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/login")
 
 
-def current_principal(
+async def verified_claims(
     svc: Svc,
-    conn: DbSession,
     ip: ClientIp,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     x_device_id: Annotated[
         str | None, Header(description="The device id the token was issued to")
     ] = None,
-) -> Principal:
+) -> Claims:
+    """A valid signature, the right device header and budget left; no database check yet."""
     if credentials is None:
         raise Unauthorized("Log in first and send 'Authorization: Bearer <access token>'.")
     claims = svc.tokens.verify(credentials.credentials)
@@ -85,15 +101,21 @@ def current_principal(
             code="device_mismatch",
         )
     settings = svc.settings
-    spend(
-        conn,
+    await svc.budget.spend_async(
         [
-            Budget(f"ip:{ip}", settings.requests_per_ip_per_minute, 60),
-            Budget(f"user:{claims.user_id}", settings.requests_per_user_per_minute, 60),
-        ],
-        "Too many requests; slow down and retry after the time in Retry-After.",
+            (f"ip:{ip}", settings.requests_per_ip_per_minute),
+            (f"user:{claims.user_id}", settings.requests_per_user_per_minute),
+        ]
     )
-    conn.commit()  # the spend counts even when the route then fails
+    return claims
+
+
+TokenClaims = Annotated[Claims, Depends(verified_claims)]
+
+
+def current_principal(conn: DbSession, claims: TokenClaims) -> Principal:
+    """The caller, checked against the database: device not revoked, token not signed out,
+    account active; the role is read fresh."""
     row = conn.execute(
         select(devices.c.revoked_at, devices.c.token_generation, users.c.status, users.c.role)
         .join(users, users.c.id == devices.c.user_id)
@@ -118,13 +140,13 @@ def current_principal(
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
-def current_admin(principal: CurrentUser) -> Principal:
+async def current_admin(principal: CurrentUser) -> Principal:
     if principal.role not in ADMIN_ROLES:
         raise Forbidden("This needs an admin (company_admin or sub_admin).")
     return principal
 
 
-def company_admin(principal: CurrentUser) -> Principal:
+async def company_admin(principal: CurrentUser) -> Principal:
     if principal.role != "company_admin":
         raise Forbidden("This needs a company_admin.")
     return principal

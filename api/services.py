@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+import anyio
 from sqlalchemy import Engine
 
+from api.budget import SharedBudget
 from api.config import Settings
 from api.db.engine import build_engine
 from api.mail import Mailer
 from api.security import Passwords, TokenService, load_or_create_signing_key
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -19,14 +25,27 @@ class Services:
     tokens: TokenService
     passwords: Passwords
     mailer: Mailer
+    budget: SharedBudget
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         key = load_or_create_signing_key(settings.resolved_jwt_key_file())
+        engine = build_engine(settings.resolved_database_url())
         return cls(
             settings=settings,
-            engine=build_engine(settings.resolved_database_url()),
+            engine=engine,
+            budget=SharedBudget(engine, settings.budget_sync_seconds),
             tokens=TokenService(settings, key),
             passwords=Passwords(settings),
             mailer=Mailer(settings),
         )
+
+    async def run_short(self, work: Callable[[], T]) -> T:
+        """Run a few indexed statements: inline on SQLite, in a worker thread otherwise.
+
+        SQLite statements take microseconds in-process, less than handing work to a thread
+        and back; a network database may stall, so it never blocks the event loop.
+        """
+        if self.engine.dialect.name == "sqlite":
+            return work()
+        return await anyio.to_thread.run_sync(work)

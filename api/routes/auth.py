@@ -84,12 +84,7 @@ def refresh(
 ) -> TokenPair:
     """Trade a refresh token for a new pair; the old one stops working. Reuse revokes them all."""
     try:
-        with svc.engine.begin() as conn:
-            spend(
-                conn,
-                [Budget(f"ip:{ip}", svc.settings.requests_per_ip_per_minute, 60)],
-                "Too many requests; slow down and retry after the time in Retry-After.",
-            )
+        svc.budget.spend([(f"ip:{ip}", svc.settings.requests_per_ip_per_minute)])
         with svc.engine.begin() as conn:
             return rotate(conn, svc, body.refresh_token, x_device_id)
     except ReuseDetected as reuse:

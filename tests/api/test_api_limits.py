@@ -49,7 +49,7 @@ def test_login_attempts_per_address_are_limited(settings: Settings, company: Boo
 def test_the_request_budget_is_shared_between_replicas(
     settings: Settings, company: Bootstrapped
 ) -> None:
-    budget = settings.model_copy(update={"requests_per_user_per_minute": 4})
+    budget = settings.model_copy(update={"requests_per_user_per_minute": 4, "budget_sync_seconds": 0})
     with TestClient(create_app(budget)) as one, TestClient(create_app(budget)) as two:
         me = sign_in(one, "boss@acme.example")
         statuses = [

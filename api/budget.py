@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections import defaultdict
+from typing import Any
 
 import anyio
 from sqlalchemy import Engine, delete
@@ -84,7 +85,7 @@ class SharedBudget:
         rows = [{"key": k, "window_start": window, "count": batch[k]} for k in sorted(batch)]
         with self._engine.begin() as conn:
             result = conn.execute(_upsert(conn.dialect.name), rows)
-            totals = {row[0]: row[1] for row in result}
+            totals: dict[str, int] = {str(row[0]): int(row[1]) for row in result}
             if random.random() < CLEANUP_PROBABILITY:
                 old = window - KEEP_SECONDS
                 conn.execute(delete(rate_counters).where(rate_counters.c.window_start < old))
@@ -94,11 +95,12 @@ class SharedBudget:
 
 
 @functools.cache
-def _upsert(dialect_name: str) -> ReturningInsert[tuple[str, int]]:
+def _upsert(dialect_name: str) -> ReturningInsert[Any]:
     """Add counts to the shared rows; built once, executed with many rows at a time."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     stmt = dialect.insert(rate_counters)
-    return stmt.on_conflict_do_update(
+    upsert: ReturningInsert[Any] = stmt.on_conflict_do_update(
         index_elements=["key", "window_start"],
         set_={"count": rate_counters.c.count + stmt.excluded.count},
     ).returning(rate_counters.c.key, rate_counters.c.count, sort_by_parameter_order=True)
+    return upsert

@@ -1,4 +1,4 @@
-"""Inviting people: a pending user, a one-time token with an expiry, and the mail that carries it."""
+"""Inviting people: a pending user, a one-time token with an expiry, and the mail carrying it."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def spend(conn: Connection, budgets: list[Budget], message: str) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=["key", "window_start"], set_={"count": rate_counters.c.count + 1}
     ).returning(rate_counters.c.key, rate_counters.c.count)
-    counts = {key: count for key, count in conn.execute(stmt)}
+    counts = {str(row[0]): int(row[1]) for row in conn.execute(stmt)}
     for b in active:
         if counts.get(b.key, 0) > b.limit:
             retry = _window(b, now) + b.window_seconds - now

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Category = Literal["productive", "neutral", "unproductive"]
+WORK_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 class Strict(BaseModel):
@@ -66,7 +67,7 @@ class TrackingRules(Strict):
 class WorkingHours(Strict):
     enabled: bool = False  # when on, nothing is recorded outside these hours
     time_zone: str = "UTC"
-    days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(WORK_DAYS))
     start: dt.time = dt.time(8, 0)
     end: dt.time = dt.time(18, 0)
 

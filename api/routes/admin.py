@@ -124,7 +124,7 @@ def presence(principal: CurrentAdmin, conn: DbSession, svc: Svc) -> list[Presenc
 def force_logout(
     user_id: str, device_id: str, principal: CurrentAdmin, conn: DbSession
 ) -> CommandCreated:
-    """Queue force_logout: the device signs out at its next heartbeat (revoke it to cut it off now)."""
+    """Queue force_logout: the device signs out at its next heartbeat (revoke to cut it off now)."""
     visible_user(conn, principal, user_id)
     found = conn.execute(
         select(devices.c.id).where(

@@ -72,7 +72,9 @@ async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> Heartbeat
     return HeartbeatResponse(server_time=now, rules_version=rules_version, commands=pending)
 
 
-def _record(svc: Services, claims: Claims, body: Heartbeat, now: dt.datetime) -> list[Row[Any]]:
+def _record(
+    svc: Services, claims: Claims, body: Heartbeat, now: dt.datetime
+) -> list[Row[Any, Any, Any, Any, Any, Any]]:
     with svc.engine.begin() as conn:
         if not _touch_device(conn, claims, body, now):
             raise Unauthorized(

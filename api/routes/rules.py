@@ -22,7 +22,7 @@ def get_rules(principal: CurrentUser, conn: DbSession) -> RulesPublic:
 
 @router.put("", response_model=RulesPublic, responses=responses(401, 403, 422, 429))
 def put_rules(body: RulesDocument, principal: CompanyAdmin, conn: DbSession) -> RulesPublic:
-    """Replace the rules; the version goes up and collectors pick it up with their next heartbeat."""
+    """Replace the rules; the version goes up and collectors pick it up at their next heartbeat."""
     overrides = set(body.productivity.team_overrides)
     if overrides:
         known = set(

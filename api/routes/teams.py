@@ -124,7 +124,7 @@ def set_admins(team_id: str, body: TeamIds, principal: CompanyAdmin, conn: DbSes
     _team(conn, principal, team_id)
     wanted = _company_users(conn, principal, body.user_ids)
     found = conn.execute(select(users.c.id, users.c.role).where(users.c.id.in_(wanted)))
-    roles = {user_id: role for user_id, role in found}
+    roles = {str(row[0]): str(row[1]) for row in found}
     if not_sub := [u for u in wanted if roles[u] != "sub_admin"]:
         raise Invalid(f"User {not_sub[0]} is not a sub_admin; change their role first.")
     conn.execute(delete(team_admins).where(team_admins.c.team_id == team_id))

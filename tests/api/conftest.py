@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+from callers import PASSWORD, Caller, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Bootstrapped, add_user, bootstrap_company
 from api.config import Settings
-from callers import PASSWORD, Caller, sign_in
 
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 64, "argon2_parallelism": 1}
 

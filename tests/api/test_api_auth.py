@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
 from callers import PASSWORD, Caller, sign_in
+from fastapi.testclient import TestClient
 
 
 def test_login_returns_tokens_user_company_key_and_rules(admin: Caller) -> None:

@@ -10,13 +10,13 @@ import json
 
 import boto3
 import pytest
+from callers import Caller, sign_in
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Bootstrapped
 from api.config import Settings
 from api.grants import S3Location, s3_location, session_policy
-from callers import Caller, sign_in
 
 
 def test_the_session_policy_allows_only_putobject_under_the_users_prefix() -> None:
@@ -64,9 +64,11 @@ def test_s3_credentials_write_into_the_users_landing_prefix(
     with TestClient(create_app(s3_settings)) as client:
         me = sign_in(client, "boss@acme.example")
         grant = me.call("POST", "/api/agent/storage-grant").json()
-    assert grant["kind"] == "s3" and grant["endpoint_url"] == s3_endpoint
+    assert grant["kind"] == "s3"
+    assert grant["endpoint_url"] == s3_endpoint
     creds = grant["credentials"]
-    assert creds["session_token"] and creds["expires_at"] == grant["expires_at"]
+    assert creds["session_token"]
+    assert creds["expires_at"] == grant["expires_at"]
     s3 = boto3.client(
         "s3",
         endpoint_url=s3_endpoint,

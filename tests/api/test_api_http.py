@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from callers import Caller
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Bootstrapped
 from api.config import Settings
-from callers import Caller
 
 
 def test_every_failure_has_the_same_shape(client: TestClient, admin: Caller) -> None:
@@ -20,7 +20,8 @@ def test_every_failure_has_the_same_shape(client: TestClient, admin: Caller) -> 
     ):
         error = r.json()["error"]
         assert set(error) == {"code", "message", "details"}
-        assert error["message"] and "Traceback" not in r.text
+        assert error["message"]
+        assert "Traceback" not in r.text
 
 
 def test_security_headers_on_every_response(client: TestClient) -> None:

@@ -3,12 +3,12 @@ and per user, 429 with Retry-After — and shared by two app instances (as two r
 
 from __future__ import annotations
 
+from callers import PASSWORD, sign_in
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Bootstrapped
 from api.config import Settings
-from callers import PASSWORD, sign_in
 
 
 def _login(client: TestClient, password: str, ip_port: int = 0) -> int:
@@ -49,7 +49,8 @@ def test_login_attempts_per_address_are_limited(settings: Settings, company: Boo
 def test_the_request_budget_is_shared_between_replicas(
     settings: Settings, company: Bootstrapped
 ) -> None:
-    budget = settings.model_copy(update={"requests_per_user_per_minute": 4, "budget_sync_seconds": 0})
+    sync_always = {"requests_per_user_per_minute": 4, "budget_sync_seconds": 0}
+    budget = settings.model_copy(update=sync_always)
     with TestClient(create_app(budget)) as one, TestClient(create_app(budget)) as two:
         me = sign_in(one, "boss@acme.example")
         statuses = [

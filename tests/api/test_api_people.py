@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from callers import Caller, sign_in
+from conftest import free_port
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Bootstrapped
 from api.config import Settings
-from callers import Caller, sign_in
-from conftest import free_port
 
 
 class Inbox:
@@ -51,7 +51,8 @@ def test_an_invite_is_mailed_and_the_invitee_sets_a_password(
         )
         assert r.status_code == 201
         body = r.json()
-        assert body["emailed"] is True and body["invite_token"] is None
+        assert body["emailed"] is True
+        assert body["invite_token"] is None
         assert body["user"]["status"] == "invited"
         [(to, text)] = inbox.messages
         assert to == ["new@acme.example"]

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from callers import sign_in
 from click.testing import CliRunner
 
 from api.cli import api
 from api.config import Settings
 from api.db.engine import build_engine
 from api.db.migrate import downgrade, upgrade
-from callers import sign_in
 
 
 def test_migrations_go_up_and_down_and_up(database_url: str) -> None:
@@ -47,7 +47,8 @@ def test_create_company_prompts_for_the_password(teamtreck_home: Path, monkeypat
     company_id = result.output.split("company_id: ")[1].split()[0]
     assert (teamtreck_home / "db" / "teamtreck.sqlite3").exists()
     key_dir = teamtreck_home / "keys" / company_id
-    assert key_dir.is_dir() and oct(key_dir.stat().st_mode & 0o777) == "0o700"
+    assert key_dir.is_dir()
+    assert oct(key_dir.stat().st_mode & 0o777) == "0o700"
     again = CliRunner().invoke(
         api,
         [
@@ -60,14 +61,16 @@ def test_create_company_prompts_for_the_password(teamtreck_home: Path, monkeypat
             "a long password",
         ],
     )
-    assert again.exit_code != 0 and "already has an account" in again.output
+    assert again.exit_code != 0
+    assert "already has an account" in again.output
 
 
 def test_live_server_serves_a_collector_over_http(live_server: str) -> None:
     with httpx.Client(base_url=live_server) as http:
         me = sign_in(http, "boss@acme.example", device_id=uuid.uuid4().hex)
         r = me.call("POST", "/api/agent/heartbeat", json={"status": "working"})
-        assert r.status_code == 200 and r.json()["commands"] == []
+        assert r.status_code == 200
+        assert r.json()["commands"] == []
         assert http.get("/health").json() == {"status": "ok"}
 
 
@@ -79,7 +82,8 @@ def test_teamtreck_api_help_runs_from_the_launcher() -> None:
         env={**os.environ},
         check=True,
     ).stdout
-    assert "create-company" in out and "--workers" in out
+    assert "create-company" in out
+    assert "--workers" in out
 
 
 def test_settings_read_the_environment(monkeypatch) -> None:

@@ -23,7 +23,8 @@ def test_a_full_session_with_replays(make_user) -> None:
     start = {"id": "s1", "event_id": "e-start", "ts": _at(0)}
     assert me.call("POST", "/api/me/sessions", json=start).json()["state"] == "active"
     again = me.call("POST", "/api/me/sessions", json=start)
-    assert again.status_code == 200 and again.json()["state"] == "active"
+    assert again.status_code == 200
+    assert again.json()["state"] == "active"
     pause = {"event_id": "e-pause", "ts": _at(30)}
     assert me.call("POST", "/api/me/sessions/s1/pause", json=pause).json()["state"] == "paused"
     assert me.call("POST", "/api/me/sessions/s1/pause", json=pause).status_code == 200
@@ -96,7 +97,8 @@ def test_admin_force_end_becomes_a_command_for_the_device(make_user, admin: Call
     active = admin.call("GET", "/api/admin/sessions/active").json()
     assert [(s["user_id"], s["id"]) for s in active] == [(me.user_id, "a")]
     ended = admin.call("POST", f"/api/admin/sessions/{me.user_id}/a/force-end").json()
-    assert ended["state"] == "ended" and ended["ended_by"] == "admin"
+    assert ended["state"] == "ended"
+    assert ended["ended_by"] == "admin"
     beat = me.call(
         "POST", "/api/agent/heartbeat", json={"status": "working", "session_id": "a"}
     ).json()
@@ -116,7 +118,8 @@ def test_export_gives_lake_rows_for_a_day(make_user, admin: Caller) -> None:
     rows = export["rows"]
     assert [r["kind"] for r in rows] == ["start", "pause"]
     assert set(rows[0]) == set(SESSIONS.names)
-    assert rows[0]["user_id"] == me.user_id and rows[0]["device_id"] == me.device_id
+    assert rows[0]["user_id"] == me.user_id
+    assert rows[0]["device_id"] == me.device_id
     assert (
         me.call("GET", "/api/admin/sessions/export", params={"date": "2026-11-20"}).status_code
         == 403

@@ -17,10 +17,16 @@ import sys
 from functools import cache
 from types import ModuleType
 
-from collector.desktop.window import DesktopUnavailableError, Support, WindowInfo
+from collector.desktop.window import (
+    DesktopUnavailableError,
+    DesktopUnsupportedError,
+    Support,
+    WindowInfo,
+)
 
 __all__ = [
     "DesktopUnavailableError",
+    "DesktopUnsupportedError",
     "Support",
     "WindowInfo",
     "active_window",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from collector.errors import TickSkipped
+from collector.errors import CollectorStopped, TickSkipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +30,7 @@ class DesktopUnavailableError(TickSkipped):
 
     A tick that meets it is skipped; `detect()` tells whether sensing can work at all.
     """
+
+
+class DesktopUnsupportedError(CollectorStopped):
+    """Sensing cannot work in this session at all (Wayland, no display); the message says why."""

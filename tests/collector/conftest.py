@@ -246,9 +246,17 @@ class TitledWindow:
         return found
 
     def activate(self) -> None:
-        subprocess.run(
-            ["xdotool", "windowactivate", "--sync", self.window_id], env=self.env, check=True
-        )
+        """Focus the window and wait until the window manager says it is the active one."""
+        command = ["xdotool", "windowactivate", self.window_id]
+        subprocess.run(command, env=self.env, capture_output=True, check=False)
+
+        def active() -> bool:
+            result = subprocess.run(
+                ["xdotool", "getactivewindow"], env=self.env, capture_output=True, text=True
+            )
+            return result.stdout.strip() == self.window_id
+
+        _wait_for(active, f"window {self.window_id} to become active", timeout_seconds=10)
 
     def rename(self, title: str) -> None:
         subprocess.run(

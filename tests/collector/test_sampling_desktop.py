@@ -1,0 +1,127 @@
+"""Sensing end to end on a real X server: real windows, real input, rules applied on the way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from collector.desktop_source import DesktopSource
+from collector.rules import REDACTED_APP, Rules
+from collector.source import Observed
+from lakehouse.validation import validate_table
+
+pytestmark = pytest.mark.display
+
+IDS = {"company_id": "acme", "user_id": "alice", "device_id": "dev-1", "session_id": "sess-1"}
+
+
+def image_path(capture_id: str, fmt: str, day: dt.date) -> str:
+    return f"landing/images/company=acme/user=alice/date={day}/{capture_id}.{fmt}.sealed"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def rows(observed: list[Observed], table: str) -> list[dict[str, Any]]:
+    return [row for o in observed for t, row in o.rows if t == table]
+
+
+@pytest.fixture
+def make_source(x_display: object, xdotool) -> Iterator[Callable[[Rules], DesktopSource]]:
+    sources: list[DesktopSource] = []
+
+    def make(rules: Rules) -> DesktopSource:
+        source = DesktopSource(IDS, image_path, rules, "0.1.0-test")
+        sources.append(source)
+        return source
+
+    yield make
+    for source in sources:
+        source.close()
+    xdotool.nudge()  # ends the stopped pynput threads
+
+
+def test_a_sensitive_apps_title_never_leaves_the_sampler(
+    make_source: Callable[[Rules], DesktopSource], titled_window, xdotool
+) -> None:
+    titled_window("Vault — hunter2 passphrase")
+    rules = Rules.model_validate(
+        {
+            "tracking": {"sensitive_apps": ["xterm"]},
+            "screenshots": {"per_hour": 30, "jitter_seconds": 0},
+        }
+    )
+    source = make_source(rules)
+    observed = [source.tick(now())]
+    xdotool.type("hunter2")
+    time.sleep(0.3)
+    observed += [source.tick(now()), source.flush(now())]
+    activity = rows(observed, "activity")
+    assert len(activity) == 1
+    assert activity[0]["app"] == REDACTED_APP
+    assert activity[0]["title"] is None
+    assert activity[0]["keystrokes"] == 7  # how much, never what
+    assert "hunter2" not in repr(observed)
+    assert all(not o.shots for o in observed)  # no screenshot of a sensitive window
+    validate_table("activity", [{**row, "batch_id": "b"} for row in activity], now=now())
+
+
+def test_a_plain_window_gives_masked_titles_counts_and_screenshots(
+    make_source: Callable[[Rules], DesktopSource], titled_window, xdotool
+) -> None:
+    titled_window("Ticket ACME-4711 for customer Jane Roe")
+    rules = Rules.model_validate(
+        {
+            "tracking": {"title_masks": [r"Jane Roe"]},
+            "screenshots": {"per_hour": 30, "jitter_seconds": 0, "monitor_mode": "primary"},
+        }
+    )
+    source = make_source(rules)
+    observed = [source.tick(now())]
+    xdotool.type("fix")
+    xdotool.move(200, 200)  # over the window: a click on the bare desktop takes the focus away
+    xdotool.click(1, repeat=2)
+    time.sleep(0.3)
+    observed += [source.tick(now()), source.flush(now())]
+    (sample,) = rows(observed, "activity")
+    assert (sample["app"], sample["title"]) == ("xterm", "Ticket ACME-4711 for customer [masked]")
+    assert (sample["keystrokes"], sample["clicks"], sample["status"]) == (3, 2, "active")
+    assert sample["agent_rss_bytes"] > 10_000_000
+    (shot_row,) = rows(observed, "screenshots")
+    (shot,) = [shot for o in observed for shot in o.shots]
+    assert shot_row["object_path"] == shot.object_path
+    assert shot_row["size_bytes"] == len(shot.image)
+    assert shot_row["title"] == "Ticket ACME-4711 for customer [masked]"
+    validate_table("screenshots", [{**shot_row, "batch_id": "b"}], now=now())
+
+
+def test_idle_starts_at_the_last_input_and_ends_with_new_input(
+    make_source: Callable[[Rules], DesktopSource], titled_window, xdotool
+) -> None:
+    titled_window("reading")
+    source = make_source(Rules.model_validate({"tracking": {"idle_threshold_seconds": 1.5}}))
+    observed = [source.tick(now())]
+    xdotool.key("space")
+    last_input = now()
+    for _ in range(8):  # 2.4 s without input
+        time.sleep(0.3)
+        observed.append(source.tick(now()))
+    xdotool.key("space")
+    back = now()
+    time.sleep(0.2)
+    observed += [source.tick(now()), source.flush(now())]
+    events = rows(observed, "sessions")
+    assert [e["kind"] for e in events] == ["idle_start", "idle_end"]
+    assert abs((events[0]["ts"] - last_input).total_seconds()) < 0.25
+    assert abs((events[1]["ts"] - back).total_seconds()) < 0.25
+    samples = rows(observed, "activity")
+    idle = [s for s in samples if s["status"] == "idle"]
+    assert idle
+    assert all(s["keystrokes"] == 0 for s in idle)
+    idle_total = sum(s["idle_seconds"] for s in samples)
+    assert abs(idle_total - (back - last_input).total_seconds()) < 0.5

@@ -26,6 +26,7 @@ class Services:
     passwords: Passwords
     mailer: Mailer
     budget: SharedBudget
+    autocommit_engine: Engine  # the same pool; single statements without BEGIN/COMMIT
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -35,6 +36,7 @@ class Services:
             settings=settings,
             engine=engine,
             budget=SharedBudget(engine, settings.budget_sync_seconds),
+            autocommit_engine=engine.execution_options(isolation_level="AUTOCOMMIT"),
             tokens=TokenService(settings, key),
             passwords=Passwords(settings),
             mailer=Mailer(settings),

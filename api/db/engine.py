@@ -17,7 +17,9 @@ def build_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed.render_as_string(hide_password=False))
-    return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout on the heartbeat path; connections
+    # broken by a server restart fail one request and are then replaced.
+    return create_engine(parsed, pool_size=20, max_overflow=20, pool_recycle=1800)
 
 
 def _sqlite_engine(url: str) -> Engine:

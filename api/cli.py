@@ -5,7 +5,7 @@ Examples:
     teamtreck api --host 0.0.0.0 --port 8000 --workers 2
     teamtreck api create-company --name "Acme" --admin-email boss@acme.example
 
-Settings come from TEAMTRECK_* environment variables (see docs/api.md).
+Settings come from TEAMTRECK_* environment variables (api/config.py, docs/security.md).
 """
 
 from __future__ import annotations

@@ -111,7 +111,10 @@ def save_rules(
     version = conn.execute(
         update(companies)
         .where(companies.c.id == company_id)
-        .values(rules_version=companies.c.rules_version + 1)
+        .values(
+            rules_version=companies.c.rules_version + 1,
+            share_current_app=document.tracking.apps,
+        )
         .returning(companies.c.rules_version)
     ).scalar_one()
     conn.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, case, func, select, update
 
 from api.db.tables import commands, companies, devices, users
 from api.errors import Forbidden, Unauthorized
@@ -20,6 +20,9 @@ from api.security import Claims
 from api.services import Services
 
 PendingRow = Row[Any, Any, Any, Any, Any, Any]
+_SHARES_APP = (
+    select(companies.c.share_current_app).where(companies.c.id == bindparam("c")).scalar_subquery()
+)
 
 _TOUCH = (
     update(devices)
@@ -34,7 +37,10 @@ _TOUCH = (
         last_seen_at=bindparam("last_seen_at", type_=devices.c.last_seen_at.type),
         status=bindparam("status"),
         session_id=bindparam("session_id"),
-        current_app=bindparam("current_app"),
+        current_app=case(
+            (_SHARES_APP, bindparam("current_app", type_=devices.c.current_app.type)),
+            else_=None,
+        ),
         queue_sizes=bindparam("queue_sizes", type_=devices.c.queue_sizes.type),
         agent_version=func.coalesce(bindparam("agent_version"), devices.c.agent_version),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 
 from api.db.types import UTCDateTime
@@ -44,6 +46,8 @@ companies = Table(
     Column("key_id", String(128), nullable=False),
     Column("public_key", Text, nullable=False),  # lakehouse CompanyPublicKey.to_text()
     Column("rules_version", Integer, nullable=False, server_default="0"),
+    # Copied from rules.tracking.apps so the heartbeat can honour it without reading the rules.
+    Column("share_current_app", Boolean, nullable=False, server_default=true()),
     Column("created_at", UTC, nullable=False),
 )
 

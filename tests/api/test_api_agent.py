@@ -82,3 +82,14 @@ def test_a_suspended_person_is_cut_off_at_once(make_user, admin: Caller) -> None
     )
     assert r.json()["error"]["code"] == "account_suspended"
     assert admin.call("POST", f"/api/users/{me.user_id}/reactivate").json()["status"] == "active"
+
+
+def test_the_current_app_is_not_kept_when_rules_forbid_tracking_apps(
+    make_user, admin: Caller
+) -> None:
+    me: Caller = make_user()
+    admin.call("PUT", "/api/rules", json={"tracking": {"apps": False}})
+    me.call("POST", "/api/agent/heartbeat", json={"status": "working", "current_app": "firefox"})
+    presence = {p["user_id"]: p for p in admin.call("GET", "/api/admin/presence").json()}
+    assert presence[me.user_id]["current_app"] is None
+    assert presence[me.user_id]["status"] == "working"

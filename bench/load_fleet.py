@@ -1,0 +1,154 @@
+"""Thousands of collectors against ONE API process and ONE S3 endpoint, then "nothing lost".
+
+Every simulated collector heartbeats every 30 s, uploads a real encrypted two-minute batch
+every 2 min, takes screenshots at the company rules' rate (sealed images, their rows in the next
+batch) and renews its storage grant hourly, with the collectors' phases spread evenly. The API
+(`teamtreck api`, SQLite by default or PostgreSQL) and S3 (moto's server, S3 + STS) each run in
+their own process; the load generator is one asyncio loop. Afterwards the objects in the bucket
+are counted against the uploads S3 acknowledged, the lake is compacted and the curated rows are
+counted against the rows sent (nothing quarantined, nothing duplicated).
+
+    uv run --all-extras python bench/load_fleet.py --quick            # 500 collectors, 30 s
+    uv run --all-extras python bench/load_fleet.py                    # 10,000 collectors, 5 min
+    uv run --all-extras python bench/load_fleet.py --database postgres --s3-client threads
+
+Prints requests/s, p50/p99 latency and errors per kind, objects and rows, CPU and RSS of the API,
+moto and the generator; the last line is `BENCH_JSON {...}` for bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psutil
+from fleet import SETUP_CONCURRENCY, device_info, expect, login_request, person_email
+from load_checks import Verdict, verify
+from load_payloads import Device, Grant
+from load_report import figures, print_report
+from load_s3 import ThreadedPutter
+from load_servers import REGION, ApiServer, ProcessMeter, S3Endpoint, api_server, moto_endpoint
+from load_traffic import Collector, Fleet, Pool, drive
+from loadgen import Request, send_all
+
+IMAGE_KB = 150  # a 1920x1080 screenshot at the collector's default JPEG quality
+
+
+async def sign_in(api: ApiServer, people: int) -> tuple[list[Collector], float]:
+    """Each person logs in from their own device and asks for a storage grant once.
+
+    Returns the collectors and the screenshot interval the company rules ask for.
+    """
+    logins = [login_request(person_email(i), device_info(i)) for i in range(people)]
+    answers = expect(await send_all("127.0.0.1", api.port, logins, SETUP_CONCURRENCY), 200, "login")
+    grants = [
+        Request.json(
+            "POST",
+            "/api/agent/storage-grant",
+            token=str(a["access_token"]),
+            extra_headers=(("X-Device-ID", device_info(i)["id"]),),
+        )
+        for i, a in enumerate(answers)
+    ]
+    granted = expect(
+        await send_all("127.0.0.1", api.port, grants, SETUP_CONCURRENCY), 200, "storage grant"
+    )
+    collectors = [
+        Collector(
+            Device(i, str(a["user"]["id"]), device_info(i)["id"], uuid.uuid4().hex),  # type: ignore[index]
+            str(a["access_token"]),
+            Grant.from_api(g),
+        )
+        for i, (a, g) in enumerate(zip(answers, granted, strict=True))
+    ]
+    per_hour = int(answers[0]["rules"]["rules"]["screenshots"]["per_hour"])  # type: ignore[index]
+    return collectors, 3600.0 / per_hour if per_hour else float("inf")
+
+
+def make_fleet(
+    collectors: list[Collector], api: ApiServer, s3: S3Endpoint, args: argparse.Namespace
+) -> Fleet:
+    putter = None
+    if args.s3_client == "threads":
+        putter = ThreadedPutter(s3.url, REGION, args.s3_connections)
+    return Fleet(
+        collectors=collectors,
+        api=Pool("127.0.0.1", api.port, args.api_connections),
+        s3=Pool("127.0.0.1", s3.port, args.s3_connections),
+        s3_host=f"127.0.0.1:{s3.port}",
+        image=os.urandom(args.image_kb * 1024),
+        screenshot_seconds=args.screenshot_seconds,
+        wall_start=None,  # type: ignore[arg-type]  # set when the run starts
+        loop_start=0.0,
+        putter=putter,
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Set up, load, verify and report; returns the figures."""
+    with (
+        tempfile.TemporaryDirectory(prefix="tt-load-") as folder,
+        moto_endpoint() as s3,
+        api_server(Path(folder), s3, args.collectors, args.database) as api,
+    ):
+        started = time.perf_counter()
+        collectors, shot_seconds = asyncio.run(sign_in(api, args.collectors))
+        setup_seconds = time.perf_counter() - started
+        args.screenshot_seconds = args.screenshot_seconds or shot_seconds
+        fleet = make_fleet(collectors, api, s3, args)
+        api_meter, moto_meter = ProcessMeter(api.pid), ProcessMeter(s3.pid)
+        with api_meter.measuring() as api_usage, moto_meter.measuring() as moto_usage:
+            tally = asyncio.run(drive(fleet, args.seconds))
+        if fleet.putter is not None:
+            fleet.putter.close()
+        verdict: Verdict = verify(api, s3, tally)
+    print_report(args, setup_seconds, tally, api_usage, moto_usage, verdict)
+    return figures(tally, api_usage, moto_usage, verdict)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="500 collectors for 30 s")
+    parser.add_argument("--collectors", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=300.0, help="measured load")
+    parser.add_argument(
+        "--database",
+        default=None,
+        help='SQLite when absent; "postgres" for a fresh database on 127.0.0.1:5432; '
+        "or a SQLAlchemy URL",
+    )
+    parser.add_argument("--s3-client", choices=("async", "threads"), default="async")
+    parser.add_argument("--api-connections", type=int, default=64)
+    parser.add_argument("--s3-connections", type=int, default=32)
+    parser.add_argument("--image-kb", type=int, default=IMAGE_KB, help="screenshot size")
+    parser.add_argument(
+        "--screenshot-seconds",
+        type=float,
+        default=0.0,
+        help="interval between one collector's screenshots (default: the company rules)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.collectors, args.seconds = min(args.collectors, 500), min(args.seconds, 30.0)
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    print(
+        f"{args.collectors} collectors for {args.seconds:.0f} s; {psutil.cpu_count()} CPUs, "
+        f"load average {psutil.getloadavg()[0]:.1f} before start (machine shared: indicative)",
+        flush=True,
+    )
+    print("BENCH_JSON " + json.dumps(run(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Printing a fleet load's figures, and the flat dict bench/run.py reads."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from load_checks import Verdict
+from load_servers import Usage
+from load_traffic import KindStats, Tally
+
+MB = 1024 * 1024
+
+
+def percentile_ms(values: list[float], fraction: float) -> float:
+    """The value (in ms) below which `fraction` of `values` fall; nan when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def kind_line(name: str, stats: KindStats, seconds: float) -> str:
+    done = len(stats.latencies_seconds)
+    errors = sum(stats.errors.values())
+    notes = ", ".join(f"{k}×{v}" for k, v in stats.errors.most_common(3))
+    latencies = stats.latencies_seconds
+    return (
+        f"{name:<22}{done:>8}{done / seconds:>9.1f}{percentile_ms(latencies, 0.5):>9.1f}"
+        f"{percentile_ms(latencies, 0.99):>9.1f}"
+        f"{percentile_ms(stats.lateness_seconds, 0.99):>11.1f}{errors:>8}"
+        f"{stats.bytes_sent / MB / seconds:>8.2f}  {notes}"
+    )
+
+
+def usage_line(name: str, usage: Usage) -> str:
+    return (
+        f"{name:<22}CPU {usage.cpu_percent:5.0f} % of one core   "
+        f"RSS {usage.rss_end_bytes / MB:6.0f} MB (peak {usage.rss_peak_bytes / MB:.0f} MB)"
+    )
+
+
+def print_report(
+    args: argparse.Namespace,
+    setup_seconds: float,
+    tally: Tally,
+    api: Usage,
+    moto: Usage,
+    verdict: Verdict,
+) -> None:
+    seconds = tally.duration_seconds
+    print(f"\nsetup (logins + grants of {args.collectors} collectors): {setup_seconds:.0f} s")
+    print(
+        f"load: {seconds:.0f} s, S3 client {args.s3_client}, screenshot every "
+        f"{args.screenshot_seconds:.0f} s per collector, database {args.database or 'sqlite'}"
+    )
+    print(
+        f"{'kind':<22}{'done':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'late p99':>11}"
+        f"{'errors':>8}{'MB/s':>8}"
+    )
+    for name, stats in sorted(tally.kinds.items()):
+        print(kind_line(name, stats, seconds))
+    generator = Usage(tally.generator_cpu_seconds, seconds)
+    print(usage_line("API server", api))
+    print(usage_line("moto (S3 + STS)", moto))
+    print(f"{'load generator':<22}CPU {generator.cpu_percent:5.0f} % of one core")
+    objects = ", ".join(f"{t} {n}" for t, n in sorted(verdict.objects_in_bucket.items()))
+    print(f"objects in the bucket: {objects or 'none'}")
+    sent = ", ".join(f"{t} {n}" for t, n in sorted(tally.rows_acknowledged.items()) if n)
+    print(f"rows sent: {sent or 'none'}; curated: {dict(verdict.curated_rows)}")
+    print("compaction: " + "; ".join(verdict.compaction.lines()))
+    if verdict.nothing_lost:
+        print("NOTHING LOST: objects == uploads acknowledged, curated rows == rows sent")
+    else:
+        print("LOST OR EXTRA: " + "; ".join(verdict.problems))
+
+
+def figures(tally: Tally, api: Usage, moto: Usage, verdict: Verdict) -> dict[str, Any]:
+    """Flat name → number, units in the names."""
+    seconds = tally.duration_seconds
+    out: dict[str, Any] = {}
+    for name, stats in tally.kinds.items():
+        out[f"fleet_{name}_per_second"] = round(len(stats.latencies_seconds) / seconds, 2)
+        out[f"fleet_{name}_p50_ms"] = round(percentile_ms(stats.latencies_seconds, 0.5), 2)
+        out[f"fleet_{name}_p99_ms"] = round(percentile_ms(stats.latencies_seconds, 0.99), 2)
+        out[f"fleet_{name}_late_p99_ms"] = round(percentile_ms(stats.lateness_seconds, 0.99), 2)
+    out["fleet_errors"] = sum(sum(s.errors.values()) for s in tally.kinds.values())
+    out["fleet_objects"] = sum(verdict.objects_in_bucket.values())
+    out["fleet_rows_sent"] = sum(tally.rows_acknowledged.values())
+    out["fleet_rows_curated"] = sum(verdict.curated_rows.values())
+    out["fleet_quarantined"] = sum(verdict.compaction.quarantined.values())
+    out["fleet_nothing_lost"] = int(verdict.nothing_lost)
+    out["fleet_api_cpu_percent"] = round(api.cpu_percent, 1)
+    out["fleet_api_rss_mb"] = round(api.rss_peak_bytes / MB, 1)
+    out["fleet_moto_cpu_percent"] = round(moto.cpu_percent, 1)
+    out["fleet_moto_rss_mb"] = round(moto.rss_peak_bytes / MB, 1)
+    out["fleet_generator_cpu_percent"] = round(
+        100 * tally.generator_cpu_seconds / seconds if seconds else 0.0, 1
+    )
+    compaction = verdict.compaction
+    rate = compaction.files_ingested / compaction.seconds if compaction.seconds else 0.0
+    out["fleet_compaction_files_per_second"] = round(rate, 1)
+    return out

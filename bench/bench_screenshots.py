@@ -108,49 +108,53 @@ def _wait_until_drawn(timeout_seconds: float = 60) -> None:
     raise RuntimeError(f"the terminals did not finish drawing in {timeout_seconds} s")
 
 
-def measure(rules: ScreenshotRules, rounds: int) -> tuple[float, float, float, int]:
-    """Median and max ms per capture call, and mean KB and count of images per call."""
-    times, sizes, count = [], [], 0
+def measure(rules: ScreenshotRules, rounds: int) -> tuple[float, float, float, str]:
+    """Median and max ms per capture call, mean KB per image, and the images' sizes."""
+    times, sizes, shape = [], [], ""
     for _ in range(rounds):
         started = time.perf_counter()
         shots = capture(rules)
         times.append((time.perf_counter() - started) * 1000)
         sizes += [shot.size_bytes for shot in shots]
-        count = len(shots)
-    return statistics.median(times), max(times), statistics.mean(sizes) / 1024, count
+        shape = " + ".join(f"{shot.width}x{shot.height}" for shot in shots)
+    return statistics.median(times), max(times), statistics.mean(sizes) / 1024, shape
+
+
+def cases() -> list[tuple[str, ScreenshotRules]]:
+    one = {"monitor_mode": "primary"}
+    full = {**one, "max_width_px": 1920, "max_height_px": 1080}
+
+    def rules(**settings: object) -> ScreenshotRules:
+        return ScreenshotRules.model_validate(settings)
+
+    return [
+        ("DEFAULT: jpeg q60, fit 1280x720", rules(**one)),
+        *[(f"jpeg q{q}, full size", rules(**full, quality=q)) for q in (30, 50, 70)],
+        ("jpeg q50, fit 1600x900", rules(**one, quality=50, max_width_px=1600, max_height_px=900)),
+        *[
+            (f"webp q{q} method 0, full size", rules(**full, format="webp", quality=q))
+            for q in (50, 70)
+        ],
+        ("webp q70 method 0, fit 1280x720", rules(**one, format="webp", quality=70)),
+        ("default + blur", rules(**one, blur=True)),
+        ("default, both monitors separately", rules(combine_monitors=False)),
+        ("default, both monitors combined", rules()),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
-    one = {"monitor_mode": "primary"}
-    cases = [
-        ("DEFAULT (1 monitor)", ScreenshotRules.model_validate(one)),
-        *[
-            (f"jpeg q{q}", ScreenshotRules.model_validate({**one, "quality": q}))
-            for q in (30, 40, 60, 70)
-        ],
-        *[
-            (
-                f"webp q{q} method 0",
-                ScreenshotRules.model_validate({**one, "format": "webp", "quality": q}),
-            )
-            for q in (50, 70)
-        ],
-        ("default + blur", ScreenshotRules.model_validate({**one, "blur": True})),
-        ("default, 2 monitors separately", ScreenshotRules(combine_monitors=False)),
-        ("default, 2 monitors combined→1920x540", ScreenshotRules()),
-    ]
     with x_server() as display:
         print(
             f"Xvfb {display}, 3840x1080 as 2 x 1920x1080, xterms of text; {args.rounds} rounds each"
         )
         print("(machine shared with other work: figures are indicative)\n")
-        print(f"{'encoding':40} {'median ms':>10} {'max ms':>8} {'KB/image':>9} {'images':>7}")
-        for name, rules in cases:
-            median_ms, max_ms, kb, count = measure(rules, args.rounds)
-            print(f"{name:40} {median_ms:10.1f} {max_ms:8.1f} {kb:9.1f} {count:7d}")
+        print(f"{'encoding':36} {'median ms':>10} {'max ms':>8} {'KB/image':>9}  images")
+        for name, rules in cases():
+            median_ms, max_ms, kb, shape = measure(rules, args.rounds)
+            print(f"{name:36} {median_ms:10.1f} {max_ms:8.1f} {kb:9.1f}  {shape}")
 
 
 if __name__ == "__main__":

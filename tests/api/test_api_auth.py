@@ -5,6 +5,10 @@ from __future__ import annotations
 from callers import PASSWORD, Caller, sign_in
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.bootstrap import Bootstrapped
+from api.config import Settings
+
 
 def test_login_returns_tokens_user_company_key_and_rules(admin: Caller) -> None:
     body = admin.login
@@ -72,3 +76,54 @@ def test_signing_in_again_on_the_same_device_keeps_one_binding(
     sign_in(client, "boss@acme.example", PASSWORD, device_id=admin.device_id)
     devices = admin.call("GET", "/api/me/devices").json()
     assert [d["id"] for d in devices] == [admin.device_id]
+
+
+def test_access_tokens_carry_the_agreed_claims(admin: Caller) -> None:
+    import jwt
+
+    claims = jwt.decode(admin.login["access_token"], options={"verify_signature": False})
+    assert jwt.get_unverified_header(admin.login["access_token"])["alg"] == "EdDSA"
+    assert claims["sub"] == admin.user_id
+    assert claims["company"] == admin.login["company"]["id"]
+    assert claims["role"] == "company_admin"
+    assert claims["device"] == admin.device_id
+    assert claims["iss"] == "teamtreck"
+    assert claims["aud"] == "teamtreck-api"
+    assert claims["exp"] - claims["iat"] == 900
+    assert claims["jti"]
+
+
+def test_forged_and_expired_tokens_are_refused(admin: Caller, settings: Settings) -> None:
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from api.security import load_or_create_signing_key
+
+    claims = jwt.decode(admin.login["access_token"], options={"verify_signature": False})
+    forged = jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA")
+    key = load_or_create_signing_key(settings.resolved_jwt_key_file())
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, key, algorithm="EdDSA")
+    none_alg = jwt.encode(claims, key=None, algorithm="none")  # type: ignore[arg-type]
+    for token, code in (
+        (forged, "unauthorized"),
+        (expired, "token_expired"),
+        (none_alg, "unauthorized"),
+    ):
+        r = admin.http.get(
+            "/api/me", headers={"Authorization": f"Bearer {token}", "X-Device-ID": admin.device_id}
+        )
+        assert r.status_code == 401
+        assert r.json()["error"]["code"] == code
+
+
+def test_replicas_share_refresh_state(settings: Settings, company: Bootstrapped) -> None:
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        me = sign_in(one, "boss@acme.example")
+        body = {"refresh_token": me.login["refresh_token"]}
+        headers = {"X-Device-ID": me.device_id}
+        assert two.post("/api/auth/refresh", json=body, headers=headers).status_code == 200
+        replay = one.post("/api/auth/refresh", json=body, headers=headers)
+        assert replay.json()["error"]["code"] == "refresh_reused"
+        assert two.get("/api/me", headers=me.headers).status_code == 401

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from callers import sign_in
 from click.testing import CliRunner
+from conftest import free_port
 
 from api.cli import api
 from api.config import Settings
@@ -92,3 +95,25 @@ def test_settings_read_the_environment(monkeypatch) -> None:
     s = Settings()
     assert s.resolved_database_url() == "postgresql://db/x"
     assert s.cors_origins == ["https://a.example"]
+
+
+@pytest.mark.slow
+def test_teamtreck_api_serves_until_stopped(teamtreck_home: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "TEAMTRECK_HOME": str(teamtreck_home)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "teamtreck", "api", "--port", str(port)], env=env
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/health").json() == {"status": "ok"}
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "teamtreck api did not start"
+                time.sleep(0.2)
+        assert (teamtreck_home / "db" / "teamtreck.sqlite3").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)

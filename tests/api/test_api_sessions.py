@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import pyarrow as pa
 from callers import Caller
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -120,6 +121,10 @@ def test_export_gives_lake_rows_for_a_day(make_user, admin: Caller) -> None:
     assert set(rows[0]) == set(SESSIONS.names)
     assert rows[0]["user_id"] == me.user_id
     assert rows[0]["device_id"] == me.device_id
+    table = pa.Table.from_pylist(
+        [{**r, "ts": dt.datetime.fromisoformat(r["ts"])} for r in rows], schema=SESSIONS
+    )
+    assert table.num_rows == 2
     assert (
         me.call("GET", "/api/admin/sessions/export", params={"date": "2026-11-20"}).status_code
         == 403

@@ -40,13 +40,16 @@ def detect() -> Support:
     try:
         with _lock:
             display = _display()
-            has_idle = display.has_extension("MIT-SCREEN-SAVER")
+            missing = [e for e in ("MIT-SCREEN-SAVER", "RECORD") if not display.has_extension(e)]
             has_wm = _root_property(display, "_NET_SUPPORTED") is not None
     except DesktopUnavailableError as e:
         return Support(False, "x11", str(e))
-    if not has_idle:
+    if missing:
         return Support(
-            False, "x11", "The X server lacks the MIT-SCREEN-SAVER extension: idle time is unknown."
+            False,
+            "x11",
+            f"The X server lacks the {' and '.join(missing)} extension(s) that idle time and "
+            "input counts need; enable them in the X server's configuration.",
         )
     if not has_wm:
         return Support(
@@ -57,13 +60,19 @@ def detect() -> Support:
 
 def active_window() -> WindowInfo | None:
     """The window named by the root's _NET_ACTIVE_WINDOW, with its process name and title."""
+    from Xlib.error import XError
+
     with _lock:
         display = _display()
         try:
             return _read_active_window(display)
-        except Exception as e:  # the X connection died or the window vanished mid-read
+        except XError:
+            return None  # the window closed while we read it: nothing is in front this instant
+        except Exception as e:
             _forget_display(e)
-            return None
+            raise DesktopUnavailableError(
+                f"The X server stopped answering ({type(e).__name__}); it will be retried."
+            ) from e
 
 
 def seconds_since_last_input() -> float:

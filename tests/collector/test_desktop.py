@@ -48,6 +48,17 @@ def test_focus_follows_the_window_that_is_activated(titled_window: Callable[...,
     assert desktop.active_window().title == "first window"  # type: ignore[union-attr]
 
 
+def test_a_closed_window_is_no_longer_reported(titled_window: Callable[..., object]) -> None:
+    window = titled_window("about to close")
+    window.close()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 5
+    seen = desktop.active_window()
+    while seen is not None and seen.title == "about to close" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        seen = desktop.active_window()
+    assert seen is None or seen.title != "about to close"
+
+
 def test_idle_time_grows_without_input_and_resets_on_input(x_display: object, xdotool) -> None:
     xdotool.nudge()
     time.sleep(1.2)

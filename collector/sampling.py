@@ -15,16 +15,22 @@ no row at all.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
+from collector.activity import ActivitySample, Identity, IdleEvent
 from collector.desktop.window import WindowInfo
 from collector.input_counts import InputCounts
 from collector.privacy import Observation, redact, screenshot_allowed, within_working_hours
 from collector.resources import Resources
 from collector.rules import Rules
+
+__all__ = ["ActivitySample", "Desktop", "Identity", "IdleEvent", "Sampler", "Tick"]
+
+log = logging.getLogger(__name__)
 
 
 class Desktop(Protocol):
@@ -41,73 +47,6 @@ class Counter(Protocol):
 
 class Meter(Protocol):
     def measure(self) -> Resources: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who and what every row is stamped with (batch_id is added by the batcher)."""
-
-    company_id: str
-    user_id: str
-    device_id: str
-    session_id: str
-    agent_version: str
-
-
-@dataclass(frozen=True, slots=True)
-class ActivitySample:
-    """One sample interval, after the privacy rules; `to_row()` gives the `activity` row."""
-
-    sample_id: str
-    started_at: datetime
-    ended_at: datetime
-    status: Literal["active", "idle"]
-    idle_seconds: float
-    observation: Observation
-    counts: InputCounts
-    resources: Resources
-    identity: Identity
-
-    @property
-    def duration_seconds(self) -> float:
-        return (self.ended_at - self.started_at).total_seconds()
-
-    def to_row(self, batch_id: str | None = None) -> dict[str, Any]:
-        """The row of `lakehouse.schema.ACTIVITY` (without batch_id unless given)."""
-        ids = self.identity
-        row: dict[str, Any] = {
-            "sample_id": self.sample_id,
-            "company_id": ids.company_id,
-            "user_id": ids.user_id,
-            "device_id": ids.device_id,
-            "session_id": ids.session_id,
-            "ts": self.started_at,
-            "duration_seconds": self.duration_seconds,
-            "status": self.status,
-            "idle_seconds": self.idle_seconds,
-            "app": self.observation.app,
-            "title": self.observation.title,
-            "url": self.observation.url,
-            "domain": self.observation.domain,
-            "keystrokes": self.counts.keystrokes,
-            "clicks": self.counts.clicks,
-            "scrolls": self.counts.scrolls,
-            "mouse_distance_px": self.counts.mouse_distance_px,
-            "agent_cpu_percent": self.resources.cpu_percent,
-            "agent_rss_bytes": self.resources.rss_bytes,
-            "agent_version": ids.agent_version,
-        }
-        if batch_id is not None:
-            row["batch_id"] = batch_id
-        return row
-
-
-@dataclass(frozen=True, slots=True)
-class IdleEvent:
-    """An idle period's start (the last input) or end (the first input after it)."""
-
-    kind: Literal["idle_start", "idle_end"]
-    at: datetime
 
 
 @dataclass
@@ -141,6 +80,7 @@ class Sampler:
         counter: Counter,
         meter: Meter,
         desktop: Desktop | None = None,
+        max_gap_seconds: float = 120.0,
     ) -> None:
         if desktop is None:
             from collector import desktop as platform_desktop
@@ -155,6 +95,9 @@ class Sampler:
         self._held: list[_Held] = []
         self._last_input_at: datetime | None = None
         self._idle_since: datetime | None = None
+        # A longer gap between ticks (suspend, a stalled process, the clock set back) is not
+        # one sample: what came before is handed over and sampling starts afresh.
+        self.max_gap_seconds = max_gap_seconds
 
     @property
     def held_count(self) -> int:
@@ -169,17 +112,13 @@ class Sampler:
 
     def tick(self, now: datetime) -> Tick:
         """Close the sample running since the previous tick; return the samples now known."""
-        if not within_working_hours(self.rules, now):
-            tick = self.flush(now)
-            self._counter.take()  # input outside working hours is not counted
-            return tick
-        if self._started_at is None:
-            self.begin(now)
-            return Tick()
+        restart, start = self._restart(now), self._started_at
+        if restart is not None or start is None:
+            return restart or Tick()
         window = self._desktop.active_window()
         idle_seconds = self._desktop.seconds_since_last_input()
         counts, resources = self._counter.take(), self._meter.measure()
-        start, self._started_at = self._started_at, now
+        self._started_at = now
         observation = redact(window, self.rules)
         last_input_at = now - timedelta(seconds=idle_seconds)
         if counts.last_input_at is not None:  # the X idle counter and pynput agree within ms
@@ -200,6 +139,23 @@ class Sampler:
         tick.observation = observation
         idle_now = idle_seconds >= self.rules.tracking.idle_threshold_seconds
         tick.screenshot_allowed = not idle_now and screenshot_allowed(observation, self.rules, now)
+        return tick
+
+    def _restart(self, now: datetime) -> Tick | None:
+        """Outside working hours, before the first tick and after a gap: no sample this tick."""
+        if not within_working_hours(self.rules, now):
+            tick = self.flush(now)
+            self._counter.take()  # input outside working hours is not counted
+            return tick
+        if self._started_at is None:
+            self.begin(now)
+            return Tick()
+        gap_seconds = (now - self._started_at).total_seconds()
+        if 0 < gap_seconds <= self.max_gap_seconds:
+            return None
+        log.warning("%.0f s between two ticks; starting a new sample", gap_seconds)
+        tick = self.flush(self._started_at)
+        self.begin(now)
         return tick
 
     def flush(self, now: datetime) -> Tick:

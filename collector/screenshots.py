@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from collector.activity import Identity
 from collector.rules import ScreenshotRules
-from collector.sampling import Identity
 
 log = logging.getLogger(__name__)
 

@@ -207,3 +207,29 @@ def test_screenshots_are_allowed_only_while_active_on_a_plain_window(
     sampler.tick(at(0))
     desk.now = 60
     assert sampler.tick(at(60)).screenshot_allowed is allowed
+
+
+def test_a_long_gap_between_ticks_is_not_one_long_sample() -> None:
+    sampler, desk = make()
+    desk.inputs += [5, 15]
+    tick = run(sampler, desk, until=20)
+    desk.inputs += [3605]  # the laptop slept for an hour; input right after waking up
+    tick.samples += run(sampler, desk, start=3610, until=3620).samples
+    tick.samples += sampler.flush(at(3620)).samples
+    assert spans(tick.samples) == [
+        (0, 10, "active", 0),
+        (10, 20, "active", 0),
+        (3610, 3620, "active", 0),
+    ]
+
+
+def test_a_clock_set_back_starts_afresh() -> None:
+    sampler, desk = make()
+    desk.inputs += [5]
+    run(sampler, desk, until=10)
+    desk.now = 0
+    handed_over = sampler.tick(at(0)).samples  # the clock went back by 10 s
+    desk.now = 10
+    later = sampler.tick(at(10)).samples + sampler.flush(at(10)).samples
+    assert spans(handed_over + later) == [(0, 10, "active", 0), (0, 10, "active", 0)]
+    assert all(s.duration_seconds > 0 for s in handed_over + later)

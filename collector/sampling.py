@@ -105,10 +105,12 @@ class Sampler:
         return len(self._held)
 
     def begin(self, now: datetime) -> None:
-        """Start a sample at `now`, forgetting input counted before (e.g. while paused)."""
+        """Start a sample at `now`: note the last input, forget input counted before (paused)."""
+        idle_seconds = self._desktop.seconds_since_last_input()
         self._counter.take()
         self._meter.measure()
         self._started_at = now
+        self._last_input_at = now - timedelta(seconds=idle_seconds)
 
     def tick(self, now: datetime) -> Tick:
         """Close the sample running since the previous tick; return the samples now known."""
@@ -202,14 +204,10 @@ class Sampler:
         threshold = timedelta(seconds=self.rules.tracking.idle_threshold_seconds)
         period_start = self._idle_since
         last = self._last_input_at
-        if (
-            period_start is None
-            and self._held
-            and last is not None
-            and first_input - last >= threshold
-        ):
-            # The whole idle period fell between two ticks.
-            period_start = max(last, self._held[0].sample.started_at)
+        if period_start is None and last is not None and first_input - last >= threshold:
+            # The whole idle period fell between two ticks (or began before the first one).
+            first_held = self._held[0] if self._held else held
+            period_start = max(last, first_held.sample.started_at)
             tick.events.append(IdleEvent("idle_start", period_start))
         if period_start is None:
             self._release(tick)
@@ -230,7 +228,8 @@ class Sampler:
     def _resolve_idle(self, tick: Tick, period_start: datetime, period_end: datetime) -> None:
         for held in self._held:
             start, end = held.sample.started_at, held.sample.ended_at
-            idle = _overlap_seconds(start, end, period_start, period_end)
+            # A sample can hold the end of one idle period and the start of the next: add them.
+            idle = held.sample.idle_seconds + _overlap_seconds(start, end, period_start, period_end)
             status: Literal["active", "idle"] = "active" if held.had_input else "idle"
             held.sample = replace(held.sample, status=status, idle_seconds=idle)
         self._release(tick)

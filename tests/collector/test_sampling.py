@@ -5,9 +5,12 @@ Times are seconds after T0; the idle threshold is 60 s and a tick comes every 10
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collector.desktop import WindowInfo
 from collector.input_counts import InputCounts
@@ -233,3 +236,37 @@ def test_a_clock_set_back_starts_afresh() -> None:
     later = sampler.tick(at(10)).samples + sampler.flush(at(10)).samples
     assert spans(handed_over + later) == [(0, 10, "active", 0), (0, 10, "active", 0)]
     assert all(s.duration_seconds > 0 for s in handed_over + later)
+
+
+@given(
+    inputs=st.lists(st.integers(min_value=1, max_value=999), max_size=40, unique=True),
+    threshold=st.sampled_from([15, 60, 200]),
+)
+@settings(max_examples=150, deadline=None)
+def test_samples_tile_the_session_and_idle_time_is_exactly_the_long_gaps(
+    inputs: list[int], threshold: int
+) -> None:
+    sampler, desk = make(threshold=threshold)
+    desk.inputs += sorted(inputs)
+    end = 1000
+    tick = run(sampler, desk, until=end)
+    flushed = sampler.flush(at(end))
+    samples = sorted(tick.samples + flushed.samples, key=lambda s: s.started_at)
+
+    assert [s.started_at for s in samples[1:]] == [s.ended_at for s in samples[:-1]]
+    assert (samples[0].started_at, samples[-1].ended_at) == (at(0), at(end))
+    for sample in samples:
+        assert 0 <= sample.idle_seconds <= sample.duration_seconds
+        if sample.status == "idle":
+            assert sample.counts.keystrokes == 0
+            assert sample.idle_seconds == sample.duration_seconds
+
+    moments = sorted(inputs)
+    expected = sum(
+        b - max(a, 0) for a, b in itertools.pairwise([-1, *moments]) if b - a >= threshold
+    )
+    last = max(moments, default=-1)
+    expected += end - max(last, 0) if end - last >= threshold else 0
+    assert sum(s.idle_seconds for s in samples) == pytest.approx(expected)
+    events = tick.events + flushed.events
+    assert [e.kind for e in events] == ["idle_start", "idle_end"] * (len(events) // 2)

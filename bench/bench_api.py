@@ -6,7 +6,7 @@ its own token and body, over `--concurrency` keep-alive connections, and prints 
 requests/s, p50/p99 latency, errors, and the CPU used by the generator and by the server.
 
     uv run --all-extras python bench/bench_api.py --quick
-    uv run --all-extras python bench/bench_api.py --duration 60 --devices 2000 --concurrency 64
+    uv run --all-extras python bench/bench_api.py --duration 60 --devices 2000 --concurrency 4,16,64
     uv run --all-extras python bench/bench_api.py --targets sqlite --profile /tmp/hb.txt
 
 Target on two cores: at least 2,000 heartbeats/s with p99 under 100 ms and no errors.
@@ -18,8 +18,8 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -108,17 +108,17 @@ def profiled(pid: int, out: Path | None, duration_seconds: float) -> Iterator[No
 
 def print_header() -> None:
     print(
-        f"{'target':<22}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'target':<22}{'conns':>6}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'gen CPU':>9}{'srv CPU':>9}{'db CPU':>8}  notes"
     )
 
 
-def print_row(m: Measurement) -> None:
+def print_row(m: Measurement, concurrency: int) -> None:
     load, seconds = m.load, m.load.duration_seconds
     notes = ", ".join(f"{k}×{v}" for k, v in m.load.errors.most_common(3))
     print(
-        f"{m.target:<22}{load.requests_per_second:>8.0f}{load.percentile_ms(0.5):>9.1f}"
-        f"{load.percentile_ms(0.99):>9.1f}{load.error_count:>8}"
+        f"{m.target:<22}{concurrency:>6}{load.requests_per_second:>8.0f}"
+        f"{load.percentile_ms(0.5):>9.1f}{load.percentile_ms(0.99):>9.1f}{load.error_count:>8}"
         f"{load.generator_cpu_seconds / seconds:>9.0%}{m.server_cpu_seconds / seconds:>9.0%}"
         f"{m.database_cpu_seconds / seconds:>8.0%}"
         f"  {notes}",
@@ -126,17 +126,36 @@ def print_row(m: Measurement) -> None:
     )
 
 
+def figures(key: str, m: Measurement) -> dict[str, float]:
+    """The figures bench/run.py collects (first concurrency level of each target)."""
+    seconds = m.load.duration_seconds
+    return {
+        f"{key}_heartbeats_per_second": round(m.load.requests_per_second, 1),
+        f"{key}_heartbeat_p50_ms": round(m.load.percentile_ms(0.5), 2),
+        f"{key}_heartbeat_p99_ms": round(m.load.percentile_ms(0.99), 2),
+        f"{key}_errors": m.load.error_count,
+        f"{key}_server_cpu_percent": round(100 * m.server_cpu_seconds / seconds, 1),
+        f"{key}_generator_cpu_percent": round(100 * m.load.generator_cpu_seconds / seconds, 1),
+    }
+
+
 def run_target(
-    make: Callable[[], AbstractContextManager[Target]], args: argparse.Namespace
-) -> None:
-    started = time.perf_counter()
+    key: str, make: Callable[[], AbstractContextManager[Target]], args: argparse.Namespace
+) -> dict[str, float]:
+    """Set the target up once, then measure it at each concurrency level."""
+    found: dict[str, float] = {}
     with make() as target:
-        setup_seconds = time.perf_counter() - started
-        measure(target, args.concurrency, args.warmup)
-        with profiled(target.pid, args.profile, args.duration):
-            row = measure(target, args.concurrency, args.duration)
-        print_row(row)
-        print(f"{'':<22}(setup of {args.devices} devices took {setup_seconds:.0f} s)")
+        for concurrency in args.concurrency:
+            measure(target, concurrency, args.warmup)
+            with profiled(target.pid, args.profile, args.duration):
+                row = measure(target, concurrency, args.duration)
+            print_row(row, concurrency)
+            found = found or figures(key, row)
+    return found
+
+
+def concurrency_levels(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
 
 
 def parse_args() -> argparse.Namespace:
@@ -145,7 +164,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
     parser.add_argument("--devices", type=int, default=2000, help="distinct collectors")
-    parser.add_argument("--concurrency", type=int, default=64, help="open connections")
+    parser.add_argument(
+        "--concurrency",
+        type=concurrency_levels,
+        default=[16],
+        help="open connections, e.g. 4,16,64",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--targets", default="sqlite,postgres,aw", help="comma-separated: sqlite,postgres,aw"
@@ -165,13 +189,15 @@ def main() -> None:
         "aw": lambda: aw_target(args.devices),
     }
     print(
-        f"{args.duration:.0f} s per target, {args.devices} devices, concurrency "
-        f"{args.concurrency}, {psutil.cpu_count()} CPUs, load average "
-        f"{psutil.getloadavg()[0]:.1f} before start"
+        f"{args.duration:.0f} s per measurement, {args.devices} devices, {args.workers} API "
+        f"worker(s), {psutil.cpu_count()} CPUs, load average {psutil.getloadavg()[0]:.1f} "
+        "before start (other work on the machine counts against every figure)"
     )
     print_header()
+    found: dict[str, float] = {}
     for name in args.targets.split(","):
-        run_target(makers[name.strip()], args)
+        found |= run_target(name.strip(), makers[name.strip()], args)
+    print("BENCH_JSON " + json.dumps(found))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from peer_activitywatch import free_port
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEAMTRECK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-PASSWORD = "bench-password-0"
+PASSWORD = "bench-password-0"  # a throwaway account in a throwaway database
 SETUP_CONCURRENCY = 8
 START_TIMEOUT_SECONDS = 60.0
 HUGE_BUDGET = 1_000_000_000
@@ -68,16 +68,24 @@ def server_env(home: Path, database_url: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def uvicorn_process(env: dict[str, str], workers: int) -> Iterator[tuple[int, int]]:
-    """`uvicorn --factory api.app:app_from_env` on a free port; yields (port, pid)."""
+def uvicorn_process(env: dict[str, str], workers: int, log: Path) -> Iterator[tuple[int, int]]:
+    """`uvicorn --factory api.app:app_from_env` on a free port; yields (port, pid).
+
+    The server's output goes to `log`; its last lines are shown if anything fails.
+    """
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_from_env"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += ["--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env)
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_until_up(port, process)
         yield port, process.pid
+    except BaseException:
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        print("the API server's last log lines:", *tail, sep="\n  ", file=sys.stderr)
+        raise
     finally:
         process.terminate()
         try:
@@ -158,55 +166,43 @@ def our_api(database: str, devices: int, workers: int) -> Iterator[Target]:
         else:
             url = f"sqlite:///{home}/teamtreck.sqlite3"
         env = server_env(Path(home), url)
-        bootstrap_company(env, devices)
-        port, pid = stack.enter_context(uvicorn_process(env, workers))
+        seed_company(Path(home), url, devices)
+        port, pid = stack.enter_context(uvicorn_process(env, workers, Path(home) / "server.log"))
         fleet = asyncio.run(sign_in_fleet(port, devices))
         yield Target(f"teamtreck/{database}", port, pid, heartbeats(fleet))
 
 
-def bootstrap_company(env: dict[str, str], people: int) -> str:
-    """Create the company, its admin and `people` active users in the database; returns the
-    admin's email. (Inviting through the API costs two password hashes per person.)"""
+def seed_company(home: Path, database_url: str, people: int) -> None:
+    """The company (api.bootstrap) and `people` active users with passwords, in one insert."""
     from argon2 import PasswordHasher
 
-    from api.companies import create_admin, create_company, new_id, now_utc
+    from api.bootstrap import bootstrap_company
+    from api.companies import new_id, now_utc
+    from api.config import Settings
     from api.db.engine import build_engine
-    from api.db.migrate import upgrade
     from api.db.tables import users
-    from lakehouse.keys import generate_company_key
 
-    email = "admin@bench.example"
-    engine = build_engine(env["TEAMTRECK_DATABASE_URL"])
-    upgrade(engine)
-    pair = generate_company_key("bench")
+    settings = Settings(database_url=database_url, key_store_dir=home / "keys")
+    company = bootstrap_company(
+        settings, name="Bench", admin_email="admin@bench.example", admin_password=PASSWORD
+    )
     password_hash = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(PASSWORD)
-    with engine.begin() as conn:
-        create_company(
-            conn,
-            company_id="bench",
-            name="Bench",
-            key_id=pair.public.key_id,
-            public_key=pair.public.to_text(),
-            max_devices_per_user=3,
-        )
-        create_admin(
-            conn, company_id="bench", email=email, name="Admin", password_hash=password_hash
-        )
-        conn.execute(
-            users.insert(),
-            [
-                {
-                    "id": new_id(),
-                    "company_id": "bench",
-                    "email": person_email(i),
-                    "name": f"p{i}",
-                    "role": "user",
-                    "status": "active",
-                    "password_hash": password_hash,
-                    "created_at": now_utc(),
-                }
-                for i in range(people)
-            ],
-        )
-    engine.dispose()
-    return email
+    rows = [
+        {
+            "id": new_id(),
+            "company_id": company.company_id,
+            "email": person_email(i),
+            "name": f"person {i}",
+            "role": "user",
+            "status": "active",
+            "password_hash": password_hash,
+            "created_at": now_utc(),
+        }
+        for i in range(people)
+    ]
+    engine = build_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(users.insert(), rows)
+    finally:
+        engine.dispose()

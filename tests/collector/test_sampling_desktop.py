@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from collector.desktop import DesktopUnsupportedError
 from collector.desktop_source import DesktopSource
 from collector.rules import REDACTED_APP, Rules
 from collector.source import Observed
@@ -125,3 +126,28 @@ def test_idle_starts_at_the_last_input_and_ends_with_new_input(
     assert all(s["keystrokes"] == 0 for s in idle)
     idle_total = sum(s["idle_seconds"] for s in samples)
     assert abs(idle_total - (back - last_input).total_seconds()) < 0.5
+
+
+def test_new_rules_apply_from_the_next_tick(
+    make_source: Callable[[Rules], DesktopSource], titled_window, xdotool
+) -> None:
+    titled_window("Payroll — March")
+    source = make_source(Rules())
+    observed = [source.tick(now())]
+    xdotool.type("a")
+    time.sleep(0.2)
+    observed.append(source.tick(now()))
+    source.apply_rules(Rules.model_validate({"tracking": {"titles": False}}))
+    xdotool.type("b")
+    time.sleep(0.2)
+    observed += [source.tick(now()), source.flush(now())]
+    titles = [row["title"] for row in rows(observed, "activity")]
+    assert titles == ["Payroll — March", None]
+
+
+def test_a_wayland_session_is_refused_with_a_reason(
+    x_display: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    with pytest.raises(DesktopUnsupportedError, match="Wayland"):
+        DesktopSource(IDS, image_path, Rules(), "0.1.0-test")

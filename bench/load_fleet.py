@@ -102,6 +102,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         collectors, shot_seconds = asyncio.run(sign_in(api, args.collectors))
         setup_seconds = time.perf_counter() - started
         args.screenshot_seconds = args.screenshot_seconds or shot_seconds
+        args.api_log = api.log
         fleet = make_fleet(collectors, api, s3, args)
         api_meter, moto_meter = ProcessMeter(api.pid), ProcessMeter(s3.pid)
         with api_meter.measuring() as api_usage, moto_meter.measuring() as moto_usage:

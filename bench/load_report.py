@@ -12,12 +12,20 @@ from load_traffic import KindStats, Tally
 MB = 1024 * 1024
 
 
-def percentile_ms(values: list[float], fraction: float) -> float:
-    """The value (in ms) below which `fraction` of `values` fall; nan when there are none."""
+def percentile_ms(values: list[float], fraction: float) -> float | None:
+    """The value (in ms) below which `fraction` of `values` fall; None when there are none."""
     if not values:
-        return float("nan")
+        return None
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def ms(value: float | None, width: int) -> str:
+    return f"{'-' if value is None else f'{value:.1f}':>{width}}"
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def kind_line(name: str, stats: KindStats, seconds: float) -> str:
@@ -26,9 +34,9 @@ def kind_line(name: str, stats: KindStats, seconds: float) -> str:
     notes = ", ".join(f"{k}×{v}" for k, v in stats.errors.most_common(3))
     latencies = stats.latencies_seconds
     return (
-        f"{name:<22}{done:>8}{done / seconds:>9.1f}{percentile_ms(latencies, 0.5):>9.1f}"
-        f"{percentile_ms(latencies, 0.99):>9.1f}"
-        f"{percentile_ms(stats.lateness_seconds, 0.99):>11.1f}{errors:>8}"
+        f"{name:<22}{done:>8}{done / seconds:>9.1f}{ms(percentile_ms(latencies, 0.5), 9)}"
+        f"{ms(percentile_ms(latencies, 0.99), 9)}"
+        f"{ms(percentile_ms(stats.lateness_seconds, 0.99), 11)}{errors:>8}"
         f"{stats.bytes_sent / MB / seconds:>8.2f}  {notes}"
     )
 
@@ -69,6 +77,8 @@ def print_report(
     sent = ", ".join(f"{t} {n}" for t, n in sorted(tally.rows_acknowledged.items()) if n)
     print(f"rows sent: {sent or 'none'}; curated: {dict(verdict.curated_rows)}")
     print("compaction: " + "; ".join(verdict.compaction.lines()))
+    if any(stats.errors for stats in tally.kinds.values()):
+        print(f"errors: the API server's log is {args.api_log}")
     if verdict.nothing_lost:
         print("NOTHING LOST: objects == uploads acknowledged, curated rows == rows sent")
     else:
@@ -81,9 +91,9 @@ def figures(tally: Tally, api: Usage, moto: Usage, verdict: Verdict) -> dict[str
     out: dict[str, Any] = {}
     for name, stats in tally.kinds.items():
         out[f"fleet_{name}_per_second"] = round(len(stats.latencies_seconds) / seconds, 2)
-        out[f"fleet_{name}_p50_ms"] = round(percentile_ms(stats.latencies_seconds, 0.5), 2)
-        out[f"fleet_{name}_p99_ms"] = round(percentile_ms(stats.latencies_seconds, 0.99), 2)
-        out[f"fleet_{name}_late_p99_ms"] = round(percentile_ms(stats.lateness_seconds, 0.99), 2)
+        out[f"fleet_{name}_p50_ms"] = rounded(percentile_ms(stats.latencies_seconds, 0.5))
+        out[f"fleet_{name}_p99_ms"] = rounded(percentile_ms(stats.latencies_seconds, 0.99))
+        out[f"fleet_{name}_late_p99_ms"] = rounded(percentile_ms(stats.lateness_seconds, 0.99))
     out["fleet_errors"] = sum(sum(s.errors.values()) for s in tally.kinds.values())
     out["fleet_objects"] = sum(verdict.objects_in_bucket.values())
     out["fleet_rows_sent"] = sum(tally.rows_acknowledged.values())

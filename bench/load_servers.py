@@ -17,6 +17,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -61,6 +62,7 @@ class ApiServer:
     company_id: str
     home: Path
     lake_url: str
+    log: Path
 
 
 @contextlib.contextmanager
@@ -177,12 +179,13 @@ def api_server(
         port = free_port()
         teamtreck = Path(sys.executable).with_name("teamtreck")
         command = [str(teamtreck), "api", "--host", "127.0.0.1", "--port", str(port)]
-        log = stack.enter_context((home / "api.log").open("wb"))
+        log_path = Path(tempfile.gettempdir()) / f"teamtreck-load-api-{port}.log"
+        log = stack.enter_context(log_path.open("wb"))
         process = stack.enter_context(
             stopping(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
         )
         wait_until_up(port, process)
-        yield ApiServer(port, process.pid, company_id, home, env["TEAMTRECK_LAKE_URL"])
+        yield ApiServer(port, process.pid, company_id, home, env["TEAMTRECK_LAKE_URL"], log_path)
 
 
 @dataclass

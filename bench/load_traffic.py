@@ -27,7 +27,15 @@ from loadgen import Connection, ProtocolError, Request, Response
 HEARTBEAT_SECONDS = 30.0
 BATCH_SECONDS = 120.0
 GRANT_SECONDS = 3600.0
-CONNECTION_ERRORS = (OSError, asyncio.IncompleteReadError, ProtocolError, ValueError)
+REQUEST_TIMEOUT_SECONDS = 30.0
+DRAIN_TIMEOUT_SECONDS = 60.0
+CONNECTION_ERRORS = (
+    OSError,
+    asyncio.IncompleteReadError,
+    ProtocolError,
+    ValueError,
+    TimeoutError,
+)
 
 
 @dataclass
@@ -66,9 +74,10 @@ class Pool:
         sent_at = time.perf_counter()
         stats.lateness_seconds.append(max(0.0, sent_at - due))
         try:
-            response = await connection.send(request)
+            response = await asyncio.wait_for(send(connection, request), REQUEST_TIMEOUT_SECONDS)
         except CONNECTION_ERRORS as e:
             stats.errors[type(e).__name__] += 1
+            connection.close()  # its answer may still come: never reuse it
             return None
         finally:
             self.idle.put_nowait(connection)
@@ -78,6 +87,20 @@ class Pool:
         stats.latencies_seconds.append(time.perf_counter() - sent_at)
         stats.bytes_sent += len(request.body)
         return response
+
+
+async def send(connection: Connection, request: Request) -> Response:
+    """Send on a kept-alive connection; like any HTTP client, open a new one when the server
+    has closed this one while it was idle (uvicorn does after 5 s), and retry once when the
+    server closed it just as the request went out (nothing of an answer arrived)."""
+    if connection.reader is not None and connection.reader.at_eof():
+        connection.close()
+    try:
+        return await connection.send(request)
+    except asyncio.IncompleteReadError as e:
+        if e.partial:
+            raise
+        return await connection.send(request)
 
 
 @dataclass
@@ -191,8 +214,12 @@ async def drive(fleet: Fleet, seconds: float) -> Tally:
         (GRANT_SECONDS, fleet.renew_grant),
     ]
     await asyncio.gather(*(every(fleet, p, a, deadline, tasks) for p, a in schedules))
-    while tasks:
-        await asyncio.gather(*list(tasks))
+    if tasks:
+        _done, late = await asyncio.wait(list(tasks), timeout=DRAIN_TIMEOUT_SECONDS)
+        for task in late:
+            task.cancel()
+        if late:
+            fleet.tally.kind("unfinished").errors["not answered in time"] += len(late)
     fleet.tally.duration_seconds = loop.time() - fleet.loop_start
     fleet.tally.generator_cpu_seconds = time.process_time() - cpu_start
     return fleet.tally

@@ -1,0 +1,116 @@
+"""Every benchmark bench/run.py knows, the figures it reads from each, their targets and peers.
+
+A benchmark is a script in bench/ whose last line of output is `BENCH_JSON {"name": number, …}`
+(units in the names). A figure names one of those numbers, the target it must meet (a test on
+the number, shown as text) and, where a peer does the same job, the name of the peer's number
+measured in the same run.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    script: str  # in bench/
+    quick_args: tuple[str, ...] = ("--quick",)
+    full_args: tuple[str, ...] = ()
+    quick_timeout_seconds: float = 600.0
+    full_timeout_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    test: Callable[[float], bool]
+
+
+def at_least(limit: float, unit: str = "") -> Target:
+    return Target(f"≥ {limit:,g}{unit}", lambda v: operator.ge(v, limit))
+
+
+def at_most(limit: float, unit: str = "") -> Target:
+    return Target(f"≤ {limit:,g}{unit}", lambda v: operator.le(v, limit))
+
+
+def equal(value: float, text: str) -> Target:
+    return Target(text, lambda v: v == value)
+
+
+@dataclass(frozen=True)
+class Figure:
+    bench: str
+    key: str  # the name in the bench's BENCH_JSON
+    label: str
+    target: Target | None = None
+    peer_key: str | None = None  # the peer's figure in the same BENCH_JSON
+    peer_name: str = ""
+    beat_peer: str = ""  # "lower" / "higher": must also be better than the peer
+
+
+BENCHES: tuple[Bench, ...] = (
+    Bench("crypto", "bench_crypto.py"),
+    Bench("api", "bench_api.py"),
+    Bench("fleet", "load_fleet.py"),
+    Bench("peer_query", "peer_query.py"),
+    Bench("lakehouse", "bench_lakehouse.py"),
+    Bench("collector", "bench_collector.py"),
+    Bench("screenshots", "bench_screenshots.py", quick_args=("--rounds", "3")),
+    Bench("dashboards", "bench_dashboards.py"),
+)
+
+AW = "aw-server 0.12"
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("api", "sqlite_heartbeats_per_second", "API heartbeats/s (SQLite)",
+           at_least(2000, "/s"), "aw_heartbeats_per_second", AW, "higher"),
+    Figure("api", "sqlite_heartbeat_p99_ms", "API heartbeat p99 ms (SQLite)",
+           at_most(100, " ms"), "aw_heartbeat_p99_ms", AW, "lower"),
+    Figure("api", "postgres_heartbeats_per_second", "API heartbeats/s (PostgreSQL)",
+           at_least(2000, "/s"), "aw_heartbeats_per_second", AW, "higher"),
+    Figure("api", "postgres_heartbeat_p99_ms", "API heartbeat p99 ms (PostgreSQL)",
+           at_most(100, " ms")),
+    Figure("api", "errors", "API heartbeat errors", equal(0, "0")),
+    Figure("fleet", "fleet_heartbeat_per_second", "fleet: heartbeats/s"),
+    Figure("fleet", "fleet_heartbeat_p99_ms", "fleet: heartbeat p99 ms", at_most(100, " ms")),
+    Figure("fleet", "fleet_storage_grant_p99_ms", "fleet: storage grant p99 ms",
+           at_most(500, " ms")),
+    Figure("fleet", "fleet_put_activity_per_second", "fleet: batch PUTs/s"),
+    Figure("fleet", "fleet_put_activity_p99_ms", "fleet: batch PUT p99 ms", at_most(500, " ms")),
+    Figure("fleet", "fleet_put_image_per_second", "fleet: screenshot PUTs/s"),
+    Figure("fleet", "fleet_heartbeat_late_p99_ms", "fleet: generator behind schedule p99 ms",
+           at_most(1000, " ms")),
+    Figure("fleet", "fleet_errors", "fleet: errors", equal(0, "0")),
+    Figure("fleet", "fleet_nothing_lost", "fleet: nothing lost (objects, curated rows)",
+           equal(1, "yes")),
+    Figure("fleet", "fleet_quarantined", "fleet: files quarantined", equal(0, "0")),
+    Figure("fleet", "fleet_api_cpu_percent", "fleet: API CPU % of one core"),
+    Figure("fleet", "fleet_api_rss_mb", "fleet: API RSS MB", at_most(500, " MB")),
+    Figure("fleet", "fleet_moto_cpu_percent", "fleet: moto S3 CPU % of one core"),
+    Figure("fleet", "fleet_generator_cpu_percent", "fleet: load generator CPU %"),
+    Figure("fleet", "fleet_compaction_files_per_second", "fleet: compaction files/s",
+           at_least(100, "/s")),
+    Figure("peer_query", "day_query_ms", "one person's day, time per app (ms)",
+           at_most(1000, " ms"), "aw_day_query_ms", AW, "lower"),
+    Figure("peer_query", "day_active_seconds", "  … its active seconds (answers agree)",
+           None, "aw_day_active_seconds", AW),
+    Figure("peer_query", "day_answers_agree", "  … both answers agree", equal(1, "yes")),
+    Figure("lakehouse", "compaction_files_per_second", "compaction files/s", at_least(100, "/s")),
+    Figure("lakehouse", "curated_bytes_per_sample", "curated bytes per sample",
+           at_most(20, " B")),
+    Figure("collector", "collector_cpu_percent", "collector CPU % of one core",
+           at_most(2, " %")),
+    Figure("collector", "collector_rss_mb", "collector RSS MB", at_most(100, " MB")),
+    Figure("screenshots", "screenshot_ms", "screenshot grab+encode ms", at_most(150, " ms")),
+    Figure("screenshots", "screenshot_kb", "screenshot KB", at_most(150, " KB")),
+    Figure("crypto", "pme_write_12_rows_ms", "encrypt a 2-min batch (12 rows) ms",
+           at_most(5, " ms")),
+    Figure("crypto", "seal_200kb_ms", "seal a 200 KB screenshot ms", at_most(1, " ms")),
+    Figure("crypto", "open_200kb_ms", "open a sealed 200 KB screenshot ms", at_most(1, " ms")),
+)  # fmt: skip
+
+DASHBOARD_PAGE_TARGET = at_most(2000, " ms")  # every `<page>_page_ms` the dashboards report

@@ -168,4 +168,6 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         429: "Rate limited; see Retry-After",
         503: "A service this needs is unavailable; retry later",
     }
-    return {s: {"model": ErrorBody, "description": described[s]} for s in statuses}
+    # A body that is not even JSON is refused with 400 before validation (FastAPI's parser).
+    with_400 = {*statuses, 400} if 422 in statuses else set(statuses)
+    return {s: {"model": ErrorBody, "description": described[s]} for s in sorted(with_400)}

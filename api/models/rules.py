@@ -8,12 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Category = Literal["productive", "neutral", "unproductive"]
+# Wall-clock "HH:MM" (24 h), read in the rules' time zone; no offset, no seconds.
+WallClock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 WORK_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
@@ -68,8 +77,8 @@ class WorkingHours(Strict):
     enabled: bool = False  # when on, nothing is recorded outside these hours
     time_zone: str = "UTC"
     days: list[Weekday] = Field(default_factory=lambda: list(WORK_DAYS))
-    start: dt.time = dt.time(8, 0)
-    end: dt.time = dt.time(18, 0)
+    start: WallClock = "08:00"  # local time in time_zone
+    end: WallClock = "18:00"
 
     @field_validator("time_zone")
     @classmethod
@@ -84,7 +93,7 @@ class WorkingHours(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> WorkingHours:
-        if self.end <= self.start:
+        if self.end <= self.start:  # "HH:MM" strings sort like the times they name
             raise ValueError("working hours must end after they start")
         return self
 

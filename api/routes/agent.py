@@ -47,7 +47,7 @@ async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> Heartbeat
     "/commands/{command_id}/ack",
     status_code=204,
     response_class=Response,
-    responses=responses(401, 403, 404, 429),
+    responses=responses(401, 403, 404, 422, 429),
 )
 def ack(command_id: int, principal: CurrentUser, conn: DbSession) -> None:
     """Acknowledge a command; acknowledging force_logout signs the device out."""

@@ -98,7 +98,9 @@ def refresh(
         ) from None
 
 
-@router.post("/logout", status_code=204, response_class=Response, responses=responses(401, 403))
+@router.post(
+    "/logout", status_code=204, response_class=Response, responses=responses(401, 403, 422, 429)
+)
 def logout(body: LogoutRequest, principal: CurrentUser, conn: DbSession) -> None:
     """Sign this device out: its access and refresh tokens stop working at once."""
     sign_out_device(conn, principal.user_id, principal.device_id, revoke=False)

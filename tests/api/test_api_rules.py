@@ -8,7 +8,7 @@ from callers import Caller
 def test_rules_are_validated_with_reasons(admin: Caller) -> None:
     bad = {
         "screenshots": {"per_hour": 31, "monitor_mode": "selected"},
-        "working_hours": {"time_zone": "Mars/Base", "start": "18:00:00", "end": "09:00:00"},
+        "working_hours": {"time_zone": "Mars/Base", "start": "18:00", "end": "09:00"},
         "tracking": {"title_masks": ["(unclosed"]},
     }
     r = admin.call("PUT", "/api/rules", json=bad)
@@ -58,3 +58,11 @@ def test_team_overrides_must_name_teams_of_the_company(admin: Caller) -> None:
         "PUT", "/api/rules", json={"productivity": {"team_overrides": {team["id"]: rule}}}
     )
     assert r.status_code == 200
+
+
+def test_working_hours_are_wall_clock_times(admin: Caller) -> None:
+    r = admin.call("PUT", "/api/rules", json={"working_hours": {"start": "08:00+02:00"}})
+    assert r.status_code == 422
+    assert "working_hours.start" in r.json()["error"]["message"]
+    r = admin.call("PUT", "/api/rules", json={"working_hours": {"start": "07:30", "end": "16:00"}})
+    assert r.json()["rules"]["working_hours"]["start"] == "07:30"

@@ -205,7 +205,7 @@ class ControlClient:
             sock = self._connect(request)
         except (FileNotFoundError, ConnectionRefusedError) as e:
             raise AgentNotRunning(
-                "The collector is not running. Start it with: teamtreck collector run"
+                "The collector is not running. Start it with: teamtreck collector app"
             ) from e
         with sock, sock.makefile("rwb") as stream:
             stream.write(json.dumps(request).encode() + b"\n")

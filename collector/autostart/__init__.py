@@ -34,8 +34,8 @@ def default_command() -> list[str]:
     """How to launch the collector at login: the console script if installed, else python -m."""
     script = shutil.which("teamtreck")
     if script:
-        return [script, "collector", "run"]
-    return [sys.executable, "-m", "teamtreck", "collector", "run"]
+        return [script, "collector", "app"]
+    return [sys.executable, "-m", "teamtreck", "collector", "app"]
 
 
 def install(command: list[str] | None = None) -> str:

@@ -14,7 +14,7 @@ import pytest
 import collector.autostart as autostart
 from collector.autostart import linux, macos, windows
 
-COMMAND = ["/opt/Team Treck/bin/teamtreck", "collector", "run"]
+COMMAND = ["/opt/Team Treck/bin/teamtreck", "collector", "app"]
 
 
 def test_linux_desktop_entry_installs_and_removes(
@@ -36,7 +36,7 @@ def test_linux_desktop_entry_installs_and_removes(
 
 
 def test_default_command_runs_the_collector() -> None:
-    assert autostart.default_command()[-2:] == ["collector", "run"]
+    assert autostart.default_command()[-2:] == ["collector", "app"]
 
 
 class FakeWinreg:
@@ -70,12 +70,12 @@ class FakeWinreg:
 
 def test_windows_run_key_installs_and_removes() -> None:
     registry = FakeWinreg()
-    command = [r"C:\Program Files\TeamTreck\teamtreck.exe", "collector", "run"]
+    command = [r"C:\Program Files\TeamTreck\teamtreck.exe", "collector", "app"]
     where = windows.install(command, registry=registry)
     assert where.endswith(r"CurrentVersion\Run\TeamTreck Collector")
     run_key = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"
     stored = registry.values[(run_key, "TeamTreck Collector", "sz")]
-    assert stored == r'"C:\Program Files\TeamTreck\teamtreck.exe" collector run'
+    assert stored == r'"C:\Program Files\TeamTreck\teamtreck.exe" collector app'
     assert windows.installed_command(registry=registry) == command
     assert windows.remove(registry=registry) is True
     assert windows.remove(registry=registry) is False

@@ -74,7 +74,7 @@ def test_commands_reach_the_agent(tmp_path: Path, unix: bool) -> None:
             assert stat.S_IMODE(entry.stat().st_mode) & 0o077 == 0, entry.name
     finally:
         server.stop()
-    with pytest.raises(AgentNotRunning, match="teamtreck collector run"):
+    with pytest.raises(AgentNotRunning, match="teamtreck collector app"):
         ControlClient(tmp_path).send("status")
 
 

@@ -1,0 +1,325 @@
+"""The employee's collector as one running program: sign-in, work sessions, heartbeat, the
+record of today, the tray, and the control channel the CLI talks to.
+
+    app = CollectorApp(settings, api_url="https://teamtreck.example.com")
+    app.run()            # holds the one-per-user lock until Quit
+
+Everything the tray menu does is a method here (`Controls`), and the same methods answer the
+control channel, so `teamtreck collector pause` and the menu's Pause are the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import webbrowser
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from collector.agent import Clock
+from collector.api_client import ApiClient
+from collector.config import CollectorSettings
+from collector.control import ControlServer, InstanceLock, runtime_folder
+from collector.credentials import TokenStore, open_token_store
+from collector.grant import GrantedStore
+from collector.heartbeat import Heartbeat
+from collector.identity import load_device_id
+from collector.idle_notice import IdleNotice, Notifier, desktop_notifier
+from collector.recorder import AgentRecorder, SourceMaker
+from collector.rules import Rules
+from collector.transparency import TransparencyRecord
+from collector.transparency_page import TransparencyPage
+from collector.tray import Snapshot, Tray, TrayState
+from collector.worksession import WorkSession
+from lakehouse.layout import parse_landing_path
+
+log = logging.getLogger(__name__)
+
+COMPANY_FILE = "company.json"  # last known public key and rules, for starting work offline
+
+
+class AppError(Exception):
+    """An action the employee asked for cannot be done now (the message says why)."""
+
+
+def agent_version() -> str:
+    try:
+        return metadata.version("teamtreck")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def desktop_source(ids: Any, batcher: Any, rules: Rules) -> Any:
+    from collector.desktop_source import DesktopSource
+
+    return DesktopSource(ids, batcher.image_path, rules, agent_version())
+
+
+class CollectorApp:
+    """Composes the collector's parts; implements the tray's `Controls`."""
+
+    def __init__(
+        self,
+        settings: CollectorSettings,
+        api_url: str,
+        *,
+        make_source: SourceMaker = desktop_source,
+        clock: Clock | None = None,
+        heartbeat_seconds: float = 30.0,
+        notify: Notifier = desktop_notifier,
+        store: TokenStore | None = None,
+        runtime: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.folder = settings.spool_dir
+        self.runtime = runtime
+        self.store = store or open_token_store(self.folder / "credentials")
+        tokens = self.store.load()
+        self.api = ApiClient(tokens.api_url if tokens else api_url, self.store)
+        self.device_id = settings.device_id or load_device_id(self.folder)
+        self.grant = GrantedStore(self.api)
+        self.record = TransparencyRecord(self.folder / "transparency")
+        self.idle = IdleNotice(notify, on_mark=lambda kind, at: self.work.mark_idle(kind, at))
+        self.company = _read_json(self.folder / COMPANY_FILE)
+        self.recorder = AgentRecorder(
+            self._settings_for,
+            make_source,
+            Rules.model_validate(self.company.get("rules", {})),
+            destination=self.grant,
+            clock=clock,
+            row_listeners=(self._show_row, self.idle),
+            on_shot=self._show_shot,
+        )
+        self.work = WorkSession(self.folder / "work", self.api, self.recorder)
+        self.heartbeat = Heartbeat(
+            self.api,
+            self.work,
+            report=self._report,
+            apply_rules=self.apply_rules,
+            on_signed_out=self._signed_out,
+            grant=self.grant,
+            interval_seconds=heartbeat_seconds,
+        )
+        self.page: TransparencyPage | None = None
+        self.tray: Tray | None = None
+        self.quitting = threading.Event()
+        self.message = ""
+
+    # -- sign-in -------------------------------------------------------------------------------
+
+    def sign_in_with(self, email: str, password: str) -> str:
+        """Sign this device in; returns the user id."""
+        answer = self.api.login(email, password, self.device_id, agent_version())
+        self.company = {"public_key": answer["company"]["public_key"], "rules": {}}
+        self.apply_rules(answer["rules"])
+        self.message = ""
+        self.work.send_pending()
+        return str(answer["user"]["id"])
+
+    def sign_in(self) -> None:
+        """The tray's Sign in: ask in a dialog, then sign in."""
+        from collector.login_dialog import ask_credentials
+
+        typed = ask_credentials(self.api.base_url)
+        if typed is not None:
+            self.sign_in_with(typed.email, typed.password)
+
+    def sign_out(self) -> None:
+        if self.work.current.state != "stopped":
+            self.work.end()
+        self.api.logout()
+
+    def _signed_out(self, reason: str) -> None:
+        self.message = reason
+        if self.work.current.state != "stopped":
+            self.work.end()
+
+    # -- work ----------------------------------------------------------------------------------
+
+    def start_work(self) -> None:
+        if self.api.signed_in() is None:
+            raise AppError("Sign in first: teamtreck collector login")
+        if not self.company.get("public_key"):
+            self._refresh_grant()
+        self.work.start()
+
+    def pause_work(self) -> None:
+        self.work.pause()
+
+    def resume_work(self) -> None:
+        self.work.resume()
+
+    def end_work(self) -> None:
+        self.work.end()
+
+    def apply_rules(self, rules_public: dict[str, Any]) -> None:
+        """New company rules: kept for offline starts and applied to the recording at once."""
+        self.company["rules"] = rules_public["rules"]
+        _write_json(self.folder / COMPANY_FILE, self.company)
+        self.recorder.apply_rules(Rules.model_validate(rules_public["rules"]))
+
+    def _refresh_grant(self) -> None:
+        grant = self.grant.renew()
+        self.company["public_key"] = grant["public_key"]
+        _write_json(self.folder / COMPANY_FILE, self.company)
+
+    def _settings_for(self, session_id: str) -> CollectorSettings:
+        tokens = self.api.signed_in()
+        if tokens is None:
+            raise AppError("Signed out; sign in again to record work.")
+        update = {
+            "company_id": tokens.company_id,
+            "user_id": tokens.user_id,
+            "device_id": self.device_id,
+            "session_id": session_id,
+            "public_key": self.company["public_key"],
+        }
+        return self.settings.model_copy(update=update)
+
+    # -- what the employee sees ----------------------------------------------------------------
+
+    def _show_row(self, table: str, row: Any) -> None:
+        self.record.record_rows(table, [dict(row)])
+
+    def _show_shot(self, object_path: str, image: bytes) -> None:
+        capture_id = parse_landing_path(object_path).object_id
+        self.record.record_image(capture_id, datetime.now(UTC), image)
+
+    def show_activity(self) -> None:
+        webbrowser.open(self.activity_url())
+
+    def activity_url(self) -> str:
+        if self.page is None:
+            self.page = TransparencyPage(self.record, pending_ids=self.recorder.pending_ids)
+            self.page.start()
+        return self.page.url
+
+    def snapshot(self) -> Snapshot:
+        status = self.recorder.status()
+        waiting = status.spool.pending_count if status else 0
+        worked = self.work.worked_seconds()
+        return Snapshot(self._state(), worked, waiting, self.message)
+
+    def _state(self) -> TrayState:
+        state = self.work.current.state
+        if self.api.signed_in() is None:
+            return TrayState.SIGNED_OUT
+        if self.api.online is False:
+            return TrayState.OFFLINE
+        if self.message:
+            return TrayState.ERROR
+        if state == "paused":
+            return TrayState.PAUSED
+        if state == "working":
+            return TrayState.IDLE if self.idle.idle else TrayState.WORKING
+        return TrayState.STOPPED
+
+    def _report(self) -> dict[str, Any]:
+        state = self.work.current.state
+        status: str = state
+        if state == "working" and self.idle.idle:
+            status = "idle"
+        agent = self.recorder.status()
+        queues = {"outbox": len(self.work.outbox)}
+        if agent is not None:
+            queues["spool"] = agent.spool.pending_count
+        return {
+            "status": status,
+            "session_id": self.work.current.session_id or None,
+            "queue_sizes": queues,
+            "agent_version": agent_version(),
+        }
+
+    def status(self) -> dict[str, Any]:
+        snapshot = self.snapshot()
+        tokens = self.api.signed_in()
+        return {
+            "state": snapshot.state.value,
+            "session_id": self.work.current.session_id,
+            "worked_seconds": round(snapshot.worked_seconds),
+            "uploads_waiting": snapshot.uploads_waiting,
+            "events_waiting": len(self.work.outbox),
+            "user_id": tokens.user_id if tokens else None,
+            "message": snapshot.message,
+        }
+
+    # -- running -------------------------------------------------------------------------------
+
+    def handle(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Answer one command from the control channel."""
+        actions: dict[str, Callable[[], None]] = {
+            "start": self.start_work,
+            "pause": self.pause_work,
+            "resume": self.resume_work,
+            "end": self.end_work,
+            "quit": self.quit,
+            "status": lambda: None,
+        }
+        if command == "activity":
+            return {"url": self.activity_url()}
+        if command == "login":
+            self.sign_in_with(str(args["email"]), str(args["password"]))
+        elif command in actions:
+            actions[command]()
+        else:
+            raise AppError(f"Unknown command {command!r}; see teamtreck collector --help")
+        return self.status()
+
+    def quit(self) -> None:
+        self.quitting.set()
+
+    def run(self, *, tray: bool = True) -> None:
+        """Run until Quit: holds the lock, serves the channel, beats, shows the tray."""
+        folder = self.runtime or runtime_folder()
+        with InstanceLock(folder):
+            control = ControlServer(folder, self.handle)
+            control.start()
+            beating = threading.Thread(target=self.heartbeat.run, args=(self.quitting,))
+            try:
+                self.record.prune()
+                self.work.recover()
+                beating.start()
+                self._show_tray(tray)
+            finally:
+                self.quitting.set()
+                self._shut_down(control, beating)
+
+    def _show_tray(self, wanted: bool) -> None:
+        self.tray = Tray.create(self) if wanted else None
+        if self.tray is not None:
+            self.tray.show()
+        while not self.quitting.wait(1.0):
+            if self.tray is not None:
+                self.tray.update()
+
+    def _shut_down(self, control: ControlServer, beating: threading.Thread) -> None:
+        if self.work.current.state != "stopped":
+            self.work.end()  # quitting ends the session: it must not stay open on the server
+        control.stop()
+        if beating.is_alive():
+            beating.join(timeout=10)
+        if self.page is not None:
+            self.page.stop()
+        if self.tray is not None:
+            self.tray.stop()
+        self.api.close()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(data), encoding="utf-8")
+    temp.chmod(0o600)
+    temp.replace(path)

@@ -1,0 +1,138 @@
+"""The employee's commands: sign in, run the collector, and talk to the running one.
+
+teamtreck collector login --server https://teamtreck.example.com
+teamtreck collector run            # the tray app (one per user)
+teamtreck collector start | pause | resume | end | status | activity
+teamtreck collector autostart on | off
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from collector.control import AgentAlreadyRunning, ControlClient, ControlError, runtime_folder
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+
+
+def _settings() -> Any:
+    from collector.config import CollectorSettings
+
+    return CollectorSettings(**{})
+
+
+def _tell(command: str, **args: Any) -> dict[str, Any]:
+    try:
+        return ControlClient(runtime_folder(), timeout_seconds=60).send(command, **args)
+    except ControlError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def _print_status(status: dict[str, Any]) -> None:
+    minutes = int(status.get("worked_seconds", 0)) // 60
+    click.echo(f"state: {status['state']}")
+    if status.get("session_id"):
+        click.echo(f"session: {status['session_id']} ({minutes // 60} h {minutes % 60:02d} min)")
+    click.echo(f"uploads waiting: {status['uploads_waiting']}")
+    click.echo(f"session events waiting for the server: {status['events_waiting']}")
+    if status.get("message"):
+        click.echo(f"note: {status['message']}")
+
+
+@click.command()
+@click.option("--server", envvar="TEAMTRECK_SERVER", default=DEFAULT_SERVER, show_default=True)
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True)
+def login(server: str, email: str, password: str) -> None:
+    """Sign this device in (asks for e-mail and password).
+
+    Example: teamtreck collector login --server https://teamtreck.example.com
+    """
+    from collector.api_client import ApiError
+    from collector.app import CollectorApp
+
+    try:
+        status = _tell_if_running("login", email=email, password=password)
+        if status is None:
+            CollectorApp(_settings(), server).sign_in_with(email, password)
+    except ApiError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"Signed in as {email}.")
+
+
+def _tell_if_running(command: str, **args: Any) -> dict[str, Any] | None:
+    from collector.control import AgentNotRunning
+
+    try:
+        return ControlClient(runtime_folder(), timeout_seconds=60).send(command, **args)
+    except AgentNotRunning:
+        return None
+    except ControlError as e:
+        raise click.ClickException(str(e)) from e
+
+
+@click.command()
+@click.option("--server", envvar="TEAMTRECK_SERVER", default=DEFAULT_SERVER, show_default=True)
+@click.option("--no-tray", is_flag=True, help="Run without a tray icon (use the commands).")
+def app(server: str, no_tray: bool) -> None:
+    """Run the employee's collector: tray, sign-in, work sessions (one per user).
+
+    Example: teamtreck collector app
+    """
+    from collector.app import CollectorApp
+    from collector.logfile import setup_logging
+
+    setup_logging()
+    try:
+        CollectorApp(_settings(), server).run(tray=not no_tray)
+    except AgentAlreadyRunning as e:
+        raise click.ClickException(str(e)) from e
+
+
+def _action(name: str, verb: str, help_text: str) -> click.Command:
+    @click.command(name=name, help=help_text)
+    def command() -> None:
+        _print_status(_tell(verb))
+
+    return command
+
+
+start = _action("start", "start", "Start work (the running collector records from now).")
+pause = _action("pause", "pause", "Pause work: nothing is recorded until you resume.")
+resume = _action("resume", "resume", "Resume work after a pause.")
+end = _action("end", "end", "End work for now.")
+status = _action("status", "status", "Show what the running collector is doing.")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def activity(as_json: bool) -> None:
+    """Open the page that shows what was recorded about you today."""
+    import webbrowser
+
+    url = str(_tell("activity")["url"])
+    if as_json:
+        click.echo(json.dumps({"url": url}))
+        return
+    click.echo(url)
+    webbrowser.open(url)
+
+
+@click.command()
+@click.argument("switch", type=click.Choice(["on", "off"]))
+def autostart(switch: str) -> None:
+    """Start the collector at login (on) or not (off)."""
+    import collector.autostart as startup
+
+    if switch == "on":
+        click.echo(f"The collector starts at login ({startup.install()}).")
+    elif startup.remove():
+        click.echo("The collector no longer starts at login.")
+    else:
+        click.echo("The collector was not set to start at login.")
+
+
+COMMANDS = (login, app, start, pause, resume, end, status, activity, autostart)

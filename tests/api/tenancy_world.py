@@ -97,8 +97,8 @@ class Company:
 
     def add_person(self, role: str, team_ids: tuple[str, ...] = ()) -> Person:
         """Seed a person of `role` (admin|sub|member|outsider) and sign them in."""
-        name = unique(f"{self.tag}-{role}")
-        email = f"{name}@{self.tag}.example"
+        handle = unique(f"{self.tag}-{role}")
+        email, name = f"{handle}@{self.tag}.example", handle.replace("-", " ").title()
         add_user(
             self.settings,
             company_id=self.company_id,
@@ -162,11 +162,11 @@ def build_company(tag: str, settings: Settings, client: TestClient) -> Company:
         name=company.name,
         admin_email=admin_email,
         admin_password=PASSWORD,
-        admin_name=f"{tag}-admin",
+        admin_name=f"{tag.title()} Admin",
     )
     company.company_id = made.company_id
     admin = sign_in(client, admin_email, device_id=unique(f"{tag}-dev"))
-    company.people["admin"] = Person("admin", admin_email, f"{tag}-admin", admin)
+    company.people["admin"] = Person("admin", admin_email, f"{tag.title()} Admin", admin)
     expect(admin.call("PATCH", "/api/admin/company", json={"max_devices_per_user": 100}), 200)
     company.people["sub"] = company.add_person("sub")
     company.people["member"] = company.add_person("member")

@@ -274,3 +274,17 @@ def test_a_refresh_token_works_only_on_its_own_device(world: tuple[Company, Comp
     )
     assert r.status_code == 401
     assert globex.people["member"].caller.call("GET", "/api/me").status_code == 200
+
+
+def test_an_email_taken_in_another_company_reveals_nothing_more(
+    world: tuple[Company, Company],
+) -> None:
+    """Emails are unique across companies (sign-in is by email), so inviting one that another
+    company uses must fail; the refusal names neither that company nor the person's id."""
+    acme, globex = world
+    taken = globex.people["member"]
+    body = {"email": taken.email, "name": "someone", "role": "user", "team_ids": []}
+    r = acme.admin.caller.call("POST", "/api/users/invite", json=body)
+    assert r.status_code == 409
+    shown = {s for s in globex.secrets() if s in r.text}
+    assert not shown & {globex.company_id, globex.name, taken.user_id, taken.name}

@@ -288,3 +288,19 @@ def test_an_email_taken_in_another_company_reveals_nothing_more(
     assert r.status_code == 409
     shown = {s for s in globex.secrets() if s in r.text}
     assert not shown & {globex.company_id, globex.name, taken.user_id, taken.name}
+
+
+def test_own_teams_cannot_take_in_another_companys_people(
+    world: tuple[Company, Company],
+) -> None:
+    acme, globex = world
+    before = snapshot(globex)
+    admin, team = acme.admin.caller, acme.team_id
+    for role_path, person in (("members", "member"), ("admins", "sub")):
+        body = {"user_ids": [globex.people[person].user_id]}
+        r = admin.call("PUT", f"/api/teams/{team}/{role_path}", json=body)
+        assert r.status_code in DENIED, f"{role_path}: {r.status_code} {r.text}"
+    [mine] = [t for t in expect(admin.call("GET", "/api/teams"), 200) if t["id"] == team]
+    assert mine["member_ids"] == [acme.people["member"].user_id]
+    assert mine["admin_ids"] == [acme.people["sub"].user_id]
+    assert snapshot(globex) == before

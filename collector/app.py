@@ -274,7 +274,7 @@ class CollectorApp:
 
     def run(self, *, tray: bool = True) -> None:
         """Run until Quit: holds the lock, serves the channel, beats, shows the tray."""
-        folder = self.runtime or runtime_folder()
+        folder = runtime_folder(self.runtime)
         with InstanceLock(folder):
             control = ControlServer(folder, self.handle)
             control.start()

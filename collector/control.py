@@ -46,10 +46,11 @@ class AgentNotRunning(ControlError):
     """No agent answers on the control channel."""
 
 
-def runtime_folder() -> Path:
+def runtime_folder(folder: Path | None = None) -> Path:
     """This user's private runtime folder for the lock and the socket (created 0700)."""
     override = os.environ.get("TEAMTRECK_RUNTIME_DIR")
-    folder = Path(override) if override else Path(platformdirs.user_runtime_dir("teamtreck"))
+    if folder is None:
+        folder = Path(override) if override else Path(platformdirs.user_runtime_dir("teamtreck"))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if sys.platform != "win32":
         os.chmod(folder, 0o700)

@@ -1,0 +1,154 @@
+"""The whole employee side against a live API and a real lake: sign in, start, pause, resume,
+end through the control channel; the lake then holds exactly what was recorded."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from lake_view import read_landing
+from scripted_source import SourceLog
+
+from collector.app import CollectorApp
+from collector.config import CollectorSettings
+from collector.control import AgentAlreadyRunning, ControlClient
+from collector.credentials import FileTokenStore
+from lakehouse.keys import FileKeyStore
+from lakehouse.storage import open_store
+
+if TYPE_CHECKING:
+    from live_api import LiveApi
+
+pytest_plugins = ("live_api",)
+
+
+def wait_for(what: str, predicate: Callable[[], bool], timeout_seconds: float = 20) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@dataclass
+class Desk:
+    """A running collector app and the ways a test reaches it."""
+
+    app: CollectorApp
+    control: ControlClient
+    sources: SourceLog
+    notices: list[tuple[str, str]]
+    thread: threading.Thread
+
+    def tell(self, command: str, **args: Any) -> dict[str, Any]:
+        return self.control.send(command, **args)
+
+
+def collector_settings(folder: Path, **overrides: Any) -> CollectorSettings:
+    values: dict[str, Any] = {
+        "spool_dir": folder,
+        "sample_interval_seconds": 0.1,
+        "batch_interval_seconds": 0.4,
+        "backoff_seconds": (0.2, 0.5),
+        "rescan_seconds": 0.3,
+        **overrides,
+    }
+    return CollectorSettings(**values)
+
+
+def start_desk(
+    live_api: LiveApi, folder: Path, sources: SourceLog | None = None, **app_options: Any
+) -> Desk:
+    sources = sources or SourceLog()
+    notices: list[tuple[str, str]] = []
+    app = CollectorApp(
+        collector_settings(folder / "collector"),
+        live_api.url,
+        make_source=sources,
+        heartbeat_seconds=0.3,
+        notify=lambda title, message: notices.append((title, message)),
+        store=FileTokenStore(folder / "creds"),
+        runtime=folder / "run",
+        **app_options,
+    )
+    thread = threading.Thread(target=app.run, kwargs={"tray": False}, daemon=True)
+    thread.start()
+    control = ControlClient(folder / "run")
+    wait_for("the control channel", lambda: (folder / "run" / "agent.sock").exists())
+    return Desk(app, control, sources, notices, thread)
+
+
+@pytest.fixture
+def desk(live_api: LiveApi, tmp_path: Path) -> Iterator[Desk]:
+    running = start_desk(live_api, tmp_path)
+    yield running
+    running.app.quit()
+    running.thread.join(timeout=30)
+
+
+def lake_of(live_api: LiveApi) -> Any:
+    store = open_store(live_api.settings.resolved_lake_url())
+    return read_landing(store, FileKeyStore(live_api.settings.resolved_key_store_dir()))
+
+
+def test_a_work_session_from_sign_in_to_the_lake(live_api: LiveApi, desk: Desk) -> None:
+    assert desk.tell("status")["state"] == "not signed in"
+    with pytest.raises(Exception, match="Sign in first"):
+        desk.tell("start")
+    desk.tell("login", email=live_api.employee_email, password=live_api.password)
+    assert desk.tell("status")["state"] == "not working"
+    session_id = desk.tell("start")["session_id"]
+    wait_for("a few samples", lambda: len(desk.sources.rows("activity")) >= 8)
+    assert desk.tell("pause")["state"] == "paused"
+    source = desk.sources.sources[0]
+    ticks_at_pause = source.ticks
+    time.sleep(0.6)  # six sample intervals while paused
+    assert source.ticks == ticks_at_pause  # nothing is sensed while paused
+    assert desk.tell("resume")["state"] == "working"
+    wait_for("more samples", lambda: source.ticks >= ticks_at_pause + 6)
+    assert desk.tell("end")["state"] == "not working"
+
+    lake = lake_of(live_api)
+    generated = desk.sources.rows("activity")
+    landed = lake.table("activity")
+    assert sorted(r["sample_id"] for r in landed) == sorted(r["sample_id"] for r in generated)
+    assert sum(r["keystrokes"] for r in landed) == 5 * len(generated)
+    assert {r["session_id"] for r in landed} == {session_id}
+    shots = desk.sources.rows("screenshots")
+    assert {r["capture_id"] for r in lake.table("screenshots")} == {r["capture_id"] for r in shots}
+    assert lake.images == source.images  # every sealed image opens to the pixels taken
+    kinds = [r["kind"] for r in lake.table("sessions") if r["session_id"] == session_id]
+    assert kinds == ["start", "pause", "resume", "end"]
+    server = live_api.admin().call("GET", "/admin/sessions/active")
+    assert server == []  # the server's session is ended too
+
+
+def test_a_second_instance_refuses_to_start(live_api: LiveApi, desk: Desk, tmp_path: Path) -> None:
+    second = CollectorApp(
+        collector_settings(tmp_path / "collector"),
+        live_api.url,
+        store=FileTokenStore(tmp_path / "creds"),
+        runtime=tmp_path / "run",
+    )
+    with pytest.raises(AgentAlreadyRunning, match="already running"):
+        second.run(tray=False)
+    assert desk.tell("status")["state"] == "not signed in"  # the first one is unharmed
+
+
+def test_my_activity_page_shows_the_session(live_api: LiveApi, desk: Desk) -> None:
+    import httpx
+
+    desk.tell("login", email=live_api.employee_email, password=live_api.password)
+    desk.tell("start")
+    wait_for("samples", lambda: len(desk.sources.rows("activity")) >= 4)
+    desk.tell("end")
+    url = desk.tell("activity")["url"]
+    page = httpx.get(url).text
+    assert "xterm" in page
+    assert "<li>" in page and "start" in page and "end" in page
+    assert "screenshot" in page
+    assert httpx.get(url.rsplit("/", 2)[0] + "/").status_code == 404

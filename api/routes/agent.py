@@ -23,7 +23,7 @@ router = APIRouter(prefix="/agent", tags=["agent"])
 @router.post(
     "/heartbeat", response_model=HeartbeatResponse, responses=responses(401, 403, 422, 429)
 )
-async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> HeartbeatResponse:
+async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> Response:
     """Report status; the answer carries the rules version and commands until acknowledged.
 
     A `new_rules` command (id 0, nothing to acknowledge) appears while the heartbeat's
@@ -40,7 +40,9 @@ async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> Heartbeat
     if body.rules_version is not None and body.rules_version < rules_version:
         payload = {"rules_version": rules_version}
         pending.append(Command(id=0, kind="new_rules", payload=payload, created_at=now))
-    return HeartbeatResponse(server_time=now, rules_version=rules_version, commands=pending)
+    answer = HeartbeatResponse(server_time=now, rules_version=rules_version, commands=pending)
+    # Serialized once here: returning the model would make FastAPI validate it again.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.post(

@@ -24,52 +24,18 @@ import json
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psutil
-from fleet import SETUP_CONCURRENCY, device_info, expect, login_request, person_email
 from load_checks import Verdict, verify
-from load_payloads import Device, Grant
 from load_report import figures, print_report
 from load_s3 import ThreadedPutter
 from load_servers import REGION, ApiServer, ProcessMeter, S3Endpoint, api_server, moto_endpoint
-from load_traffic import Collector, Fleet, Pool, drive
-from loadgen import Request, send_all
+from load_setup import sign_in
+from load_traffic import Collector, Fleet, KindStats, Pool, drive
 
 IMAGE_KB = 150  # a 1920x1080 screenshot at the collector's default JPEG quality
-
-
-async def sign_in(api: ApiServer, people: int) -> tuple[list[Collector], float]:
-    """Each person logs in from their own device and asks for a storage grant once.
-
-    Returns the collectors and the screenshot interval the company rules ask for.
-    """
-    logins = [login_request(person_email(i), device_info(i)) for i in range(people)]
-    answers = expect(await send_all("127.0.0.1", api.port, logins, SETUP_CONCURRENCY), 200, "login")
-    grants = [
-        Request.json(
-            "POST",
-            "/api/agent/storage-grant",
-            token=str(a["access_token"]),
-            extra_headers=(("X-Device-ID", device_info(i)["id"]),),
-        )
-        for i, a in enumerate(answers)
-    ]
-    granted = expect(
-        await send_all("127.0.0.1", api.port, grants, SETUP_CONCURRENCY), 200, "storage grant"
-    )
-    collectors = [
-        Collector(
-            Device(i, str(a["user"]["id"]), device_info(i)["id"], uuid.uuid4().hex),  # type: ignore[index]
-            str(a["access_token"]),
-            Grant.from_api(g),
-        )
-        for i, (a, g) in enumerate(zip(answers, granted, strict=True))
-    ]
-    per_hour = int(answers[0]["rules"]["rules"]["screenshots"]["per_hour"])  # type: ignore[index]
-    return collectors, 3600.0 / per_hour if per_hour else float("inf")
 
 
 def make_fleet(
@@ -85,6 +51,7 @@ def make_fleet(
         s3_host=f"127.0.0.1:{s3.port}",
         image=os.urandom(args.image_kb * 1024),
         screenshot_seconds=args.screenshot_seconds,
+        batch_seconds=args.batch_seconds,
         wall_start=None,  # type: ignore[arg-type]  # set when the run starts
         loop_start=0.0,
         putter=putter,
@@ -99,7 +66,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         api_server(Path(folder), s3, args.collectors, args.database) as api,
     ):
         started = time.perf_counter()
-        collectors, shot_seconds = asyncio.run(sign_in(api, args.collectors))
+        setup: dict[str, KindStats] = {}
+        collectors, shot_seconds = asyncio.run(sign_in(api, args.collectors, setup))
         setup_seconds = time.perf_counter() - started
         args.screenshot_seconds = args.screenshot_seconds or shot_seconds
         args.api_log = api.log
@@ -110,7 +78,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if fleet.putter is not None:
             fleet.putter.close()
         verdict: Verdict = verify(api, s3, tally)
-    print_report(args, setup_seconds, tally, api_usage, moto_usage, verdict)
+    print_report(args, (setup_seconds, setup), tally, api_usage, moto_usage, verdict)
     return figures(tally, api_usage, moto_usage, verdict)
 
 
@@ -134,6 +102,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="interval between one collector's screenshots (default: the company rules)",
+    )
+    parser.add_argument(
+        "--batch-seconds", type=float, default=120.0, help="interval between a collector's batches"
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -50,14 +50,18 @@ def usage_line(name: str, usage: Usage) -> str:
 
 def print_report(
     args: argparse.Namespace,
-    setup_seconds: float,
+    setup: tuple[float, dict[str, KindStats]],
     tally: Tally,
     api: Usage,
     moto: Usage,
     verdict: Verdict,
 ) -> None:
     seconds = tally.duration_seconds
-    print(f"\nsetup (logins + grants of {args.collectors} collectors): {setup_seconds:.0f} s")
+    retried = {name: dict(stats.errors) for name, stats in setup[1].items() if stats.errors}
+    print(
+        f"\nsetup (logins + grants of {args.collectors} collectors): {setup[0]:.0f} s; "
+        f"failures retried: {retried or 'none'}"
+    )
     print(
         f"load: {seconds:.0f} s, S3 client {args.s3_client}, screenshot every "
         f"{args.screenshot_seconds:.0f} s per collector, database {args.database or 'sqlite'}"

@@ -25,7 +25,6 @@ from load_s3 import ThreadedPutter
 from loadgen import Connection, ProtocolError, Request, Response
 
 HEARTBEAT_SECONDS = 30.0
-BATCH_SECONDS = 120.0
 GRANT_SECONDS = 3600.0
 REQUEST_TIMEOUT_SECONDS = 30.0
 DRAIN_TIMEOUT_SECONDS = 60.0
@@ -121,6 +120,7 @@ class Fleet:
     s3_host: str
     image: bytes
     screenshot_seconds: float
+    batch_seconds: float
     wall_start: dt.datetime
     loop_start: float
     putter: ThreadedPutter | None = None
@@ -209,7 +209,7 @@ async def drive(fleet: Fleet, seconds: float) -> Tally:
     tasks: set[Any] = set()
     schedules = [
         (HEARTBEAT_SECONDS, fleet.heartbeat),
-        (BATCH_SECONDS, fleet.upload),
+        (fleet.batch_seconds, fleet.upload),
         (fleet.screenshot_seconds, fleet.take_screenshot),
         (GRANT_SECONDS, fleet.renew_grant),
     ]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _current = threading.local()
 
 
-class _ThreadCredentials(Credentials):
+class _ThreadCredentials(Credentials):  # type: ignore[misc]  # botocore has no types
     """Credentials whose value is the calling thread's current grant."""
 
     def __init__(self) -> None:
@@ -36,7 +36,7 @@ class _ThreadCredentials(Credentials):
         return creds.get_frozen_credentials()
 
 
-class _ThreadProvider(CredentialProvider):
+class _ThreadProvider(CredentialProvider):  # type: ignore[misc]
     METHOD = "bench-thread"
 
     def load(self) -> Credentials:

@@ -16,7 +16,7 @@ import asyncio
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +178,7 @@ class Fleet:
         self.tally.rows_acknowledged[table] += rows
 
 
-Action = Callable[[Collector, float], Awaitable[None]]
+Action = Callable[[Collector, float], Coroutine[Any, Any, None]]
 
 
 async def every(

@@ -23,6 +23,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from peer_activitywatch import activitywatch_server
@@ -53,9 +54,12 @@ def build_lake(root: Path, users: int, days: int, keys: MemoryKeyStore) -> float
     return time.perf_counter() - started
 
 
-def timed_ms(action: object, repeats: int) -> tuple[float, float, object]:
+Answer = dict[str, float]  # active seconds per app
+Timed = tuple[float, float, Answer]  # first call ms, warm median ms, answer
+
+
+def timed_ms(action: Callable[[], Answer], repeats: int) -> Timed:
     """(first call ms, median of the next `repeats` calls ms, last answer)."""
-    assert callable(action)
     started = time.perf_counter()
     answer = action()
     first_ms = (time.perf_counter() - started) * 1000
@@ -78,10 +82,9 @@ def our_day(
         return {str(app): float(seconds) for _user, app, seconds in rows}
 
     try:
-        first_ms, warm_ms, answer = timed_ms(query, REPEATS)
+        return timed_ms(query, REPEATS)
     finally:
         con.close()
-    return first_ms, warm_ms, answer  # type: ignore[return-value]
 
 
 def compare(ours: dict[str, float], theirs: dict[str, float]) -> list[str]:
@@ -102,32 +105,25 @@ def run(args: argparse.Namespace) -> dict[str, float]:
         root = Path(folder) / "lake"
         build_seconds = build_lake(root, args.users, args.days, keys)
         print(f"lake: {args.days} days x {args.users} people written in {build_seconds:.0f} s")
-        first_ms, warm_ms, ours = our_day(root, keys, user, day)
+        ours = our_day(root, keys, user, day)
         with activitywatch_server(buckets=0) as server:
             events = load_into_aw(server.port, root, keys, COMPANY, user)
             print(f"aw-server: {events} events of {user} inserted ({args.days} days)")
-            aw_first_ms, aw_warm_ms, theirs = timed_ms(
-                lambda: aw_app_seconds(server.port, day), args.aw_repeats
-            )
-    problems = compare(ours, theirs)  # type: ignore[arg-type]
-    print_result(day, (first_ms, warm_ms, ours), (aw_first_ms, aw_warm_ms, theirs), problems)  # type: ignore[arg-type]
+            theirs = timed_ms(lambda: aw_app_seconds(server.port, day), args.aw_repeats)
+    problems = compare(ours[2], theirs[2])
+    print_result(day, ours, theirs, problems)
     return {
-        "day_query_ms": round(warm_ms, 1),
-        "day_query_first_ms": round(first_ms, 1),
-        "aw_day_query_ms": round(aw_warm_ms, 1),
-        "aw_day_query_first_ms": round(aw_first_ms, 1),
-        "day_active_seconds": round(sum(ours.values()), 1),
-        "aw_day_active_seconds": round(sum(theirs.values()), 1),  # type: ignore[attr-defined]
+        "day_query_ms": round(ours[1], 1),
+        "day_query_first_ms": round(ours[0], 1),
+        "aw_day_query_ms": round(theirs[1], 1),
+        "aw_day_query_first_ms": round(theirs[0], 1),
+        "day_active_seconds": round(sum(ours[2].values()), 1),
+        "aw_day_active_seconds": round(sum(theirs[2].values()), 1),
         "day_answers_agree": int(not problems),
     }
 
 
-def print_result(
-    day: dt.date,
-    ours: tuple[float, float, dict[str, float]],
-    theirs: tuple[float, float, dict[str, float]],
-    problems: list[str],
-) -> None:
+def print_result(day: dt.date, ours: Timed, theirs: Timed, problems: list[str]) -> None:
     print(f"time per app for one person on {day}:")
     print(f"{'':<28}{'first ms':>10}{'warm ms':>10}{'apps':>6}{'active s':>11}")
     for name, (first, warm, answer) in (

@@ -25,7 +25,7 @@ from collector.identity import load_device_id
 from collector.journal import Journal
 from collector.source import Observed, Source
 from collector.spool import Spool, SpoolEntry, SpoolStats
-from collector.uploader import Backoff, Destination, Uploader, UploadStats
+from collector.uploader import Backoff, Destination, LakeDestination, Uploader, UploadStats
 from lakehouse.errors import KeyStoreError, SchemaError
 from lakehouse.keys import CompanyPublicKey
 from lakehouse.storage import open_store
@@ -232,7 +232,8 @@ def assemble(
         max_rows=settings.batch_max_rows,
     )
     if destination is None:
-        destination = open_store(settings.lake_url, **settings.storage_options())
+        store = open_store(settings.lake_url, **settings.storage_options())
+        destination = LakeDestination(store, settings.upload_timeout_seconds)
     uploader = Uploader(
         spool,
         destination,

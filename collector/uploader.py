@@ -20,9 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from fsspec.exceptions import FSTimeoutError
+
 from collector.config import DEFAULT_BACKOFF_SECONDS
-from collector.errors import SpoolCorruptError
+from collector.errors import SpoolCorruptError, UploadError
 from collector.spool import Spool, SpoolEntry
+from lakehouse.storage import Store
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,33 @@ class Destination(Protocol):
 
     def put_bytes(self, rel_path: str, data: bytes) -> None:
         """Write one whole object at a path relative to the lake root."""
+
+
+class LakeDestination:
+    """A `lakehouse.storage.Store` with a hard time limit on every upload.
+
+    botocore sends `Expect: 100-continue` on PUT, and aiohttp waits for that answer with no
+    timeout of its own: a server that accepts the connection but never answers would hold an
+    upload thread forever. fsspec's `timeout=` cancels the request instead.
+    """
+
+    def __init__(self, store: Store, timeout_seconds: float) -> None:
+        self.store = store
+        self.timeout_seconds = timeout_seconds
+
+    def put_bytes(self, rel_path: str, data: bytes) -> None:
+        if self.store.is_local:
+            self.store.put_bytes(rel_path, data)
+            return
+        try:
+            self.store.fs.pipe_file(
+                self.store.full_path(rel_path), data, timeout=self.timeout_seconds
+            )
+        except FSTimeoutError as e:
+            raise UploadError(
+                f"upload to {self.store.url} timed out after {self.timeout_seconds:.0f} s; "
+                "it stays spooled and is retried."
+            ) from e
 
 
 @dataclass(frozen=True)
@@ -194,8 +224,12 @@ class Uploader:
             if attempts is not None and attempts.next_try_at > now:
                 wake_at = min(wake_at, attempts.next_try_at)
                 continue
+            try:
+                self._pool.submit(self._upload, entry)
+            except RuntimeError:  # the interpreter is exiting: what is left stays spooled
+                self._stopping = True
+                break
             self._in_flight.add(name)
-            self._pool.submit(self._upload, entry)
         return wake_at
 
     # -- upload threads ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.agent import Clock
-from collector.api_client import ApiClient
+from collector.api_client import ApiClient, ApiError
 from collector.config import CollectorSettings
 from collector.control import ControlServer, InstanceLock, runtime_folder
 from collector.credentials import TokenStore, open_token_store
@@ -117,6 +117,7 @@ class CollectorApp:
         self.company = {"public_key": answer["company"]["public_key"], "rules": {}}
         self.apply_rules(answer["rules"])
         self.message = ""
+        self._renew_grant_if_due()
         self.work.send_pending()
         return str(answer["user"]["id"])
 
@@ -143,8 +144,9 @@ class CollectorApp:
     def start_work(self) -> None:
         if self.api.signed_in() is None:
             raise AppError("Sign in first: teamtreck collector login")
+        self._renew_grant_if_due()
         if not self.company.get("public_key"):
-            self._refresh_grant()
+            raise AppError("This device has no company key yet; connect to the server once.")
         self.work.start()
 
     def pause_work(self) -> None:
@@ -159,11 +161,19 @@ class CollectorApp:
     def apply_rules(self, rules_public: dict[str, Any]) -> None:
         """New company rules: kept for offline starts and applied to the recording at once."""
         self.company["rules"] = rules_public["rules"]
+        self.heartbeat.rules_version = int(rules_public["version"])
         _write_json(self.folder / COMPANY_FILE, self.company)
         self.recorder.apply_rules(Rules.model_validate(rules_public["rules"]))
 
-    def _refresh_grant(self) -> None:
-        grant = self.grant.renew()
+    def _renew_grant_if_due(self) -> None:
+        """Best effort: offline, the spool keeps everything until a later heartbeat renews."""
+        if not self.grant.due():
+            return
+        try:
+            grant = self.grant.renew()
+        except ApiError as e:
+            log.warning("no storage grant yet (%s); uploads wait for it", type(e).__name__)
+            return
         self.company["public_key"] = grant["public_key"]
         _write_json(self.folder / COMPANY_FILE, self.company)
 

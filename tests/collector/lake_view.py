@@ -18,6 +18,7 @@ class LandedLake:
     rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     images: dict[str, bytes] = field(default_factory=dict)
     files: int = 0
+    row_count: dict[str, int] = field(default_factory=dict)  # before deduplication
 
     def table(self, name: str) -> list[dict[str, Any]]:
         return sorted(self.rows.get(name, {}).values(), key=lambda r: (r["ts"], str(r)))
@@ -36,6 +37,8 @@ def read_landing(store: Store, keys: KeyStore) -> LandedLake:
             capture_id = path.rsplit("/", 1)[1].split(".")[0]
             lake.images[capture_id] = open_image(data, keys, path)
             continue
-        for row in read_encrypted(data, keys).to_pylist():
+        rows = read_encrypted(data, keys).to_pylist()
+        lake.row_count[table] = lake.row_count.get(table, 0) + len(rows)
+        for row in rows:
             lake.rows.setdefault(table, {})[row[ROW_IDS[table]]] = row
     return lake

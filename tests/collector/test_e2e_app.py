@@ -149,6 +149,80 @@ def test_my_activity_page_shows_the_session(live_api: LiveApi, desk: Desk) -> No
     url = desk.tell("activity")["url"]
     page = httpx.get(url).text
     assert "xterm" in page
-    assert "<li>" in page and "start" in page and "end" in page
+    assert "UTC start</li>" in page
+    assert "UTC end</li>" in page
     assert "screenshot" in page
     assert httpx.get(url.rsplit("/", 2)[0] + "/").status_code == 404
+
+
+def test_an_admin_force_end_stops_recording_within_one_heartbeat(
+    live_api: LiveApi, desk: Desk
+) -> None:
+    desk.tell("login", email=live_api.employee_email, password=live_api.password)
+    session_id = desk.tell("start")["session_id"]
+    wait_for("samples", lambda: len(desk.sources.rows("activity")) >= 3)
+    user_id = desk.tell("status")["user_id"]
+    live_api.admin().call("POST", f"/admin/sessions/{user_id}/{session_id}/force-end")
+    wait_for("the end_session command", lambda: desk.tell("status")["state"] == "not working", 5)
+    source = desk.sources.sources[0]
+    ticks = source.ticks
+    time.sleep(0.5)
+    assert source.ticks == ticks  # recording stopped
+
+
+def test_new_rules_take_effect_without_a_restart(live_api: LiveApi, desk: Desk) -> None:
+    desk.tell("login", email=live_api.employee_email, password=live_api.password)
+    desk.tell("start")
+    source = desk.sources.sources[0]
+    wait_for("samples", lambda: source.ticks >= 3)
+    assert source.rules.tracking.titles is True
+    admin = live_api.admin()
+    document = admin.call("GET", "/rules")["rules"]
+    document["tracking"]["titles"] = False
+    admin.call("PUT", "/rules", json=document)
+    wait_for("the new rules", lambda: source.rules.tracking.titles is False, 5)
+    ticks = source.ticks
+    wait_for("samples under the new rules", lambda: source.ticks >= ticks + 3)
+    desk.tell("end")
+    titles = [r["title"] for r in lake_of(live_api).table("activity")]
+    assert titles[-1] is None
+    assert titles[0] == "notes"
+
+
+def test_force_logout_wipes_the_sign_in_and_stops(live_api: LiveApi, desk: Desk) -> None:
+    desk.tell("login", email=live_api.employee_email, password=live_api.password)
+    desk.tell("start")
+    status = desk.tell("status")
+    device_id = desk.app.device_id
+    path = f"/admin/users/{status['user_id']}/devices/{device_id}/force-logout"
+    live_api.admin().call("POST", path)
+    wait_for("the sign-out", lambda: desk.tell("status")["state"] == "not signed in", 5)
+    assert desk.app.work.current.state == "stopped"
+    assert desk.app.store.load() is None
+
+
+@pytest.mark.slow
+def test_an_api_outage_loses_nothing_and_duplicates_nothing(live_api: LiveApi, desk: Desk) -> None:
+    desk.tell("login", email=live_api.employee_email, password=live_api.password)
+    session_id = desk.tell("start")["session_id"]
+    wait_for("samples", lambda: len(desk.sources.rows("activity")) >= 3)
+    live_api.stop()  # minutes of outage, compressed: many heartbeats fail meanwhile
+    wait_for("offline", lambda: desk.tell("status")["state"] == "offline", 5)
+    desk.tell("pause")
+    time.sleep(0.5)
+    desk.tell("resume")
+    time.sleep(1.0)
+    assert desk.tell("status")["events_waiting"] == 2
+    live_api.start()
+    wait_for("the outbox to drain", lambda: desk.tell("status")["events_waiting"] == 0, 10)
+    assert desk.tell("status")["state"] == "working"
+    desk.tell("end")
+    export = live_api.admin().call(
+        "GET", "/admin/sessions/export", params={"date": str(time.strftime("%Y-%m-%d"))}
+    )
+    kinds = [r["kind"] for r in export["rows"] if r["session_id"] == session_id]
+    assert kinds == ["start", "pause", "resume", "end"]  # one session, every event once
+    lake = lake_of(live_api)
+    generated = desk.sources.rows("activity")
+    assert lake.row_count["activity"] == len(generated)  # no duplicate rows either
+    assert sorted(lake.rows["activity"]) == sorted(r["sample_id"] for r in generated)

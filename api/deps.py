@@ -28,11 +28,6 @@ async def get_services(request: Request) -> Services:
 Svc = Annotated[Services, Depends(get_services)]
 
 
-# Ends transactions on its own threads: if commits queued behind request threads that wait
-# for the database lock, the lock holder could never finish (a deadlock until busy_timeout).
-_COMMIT_LIMITER = anyio.CapacityLimiter(64)
-
-
 async def db_connection(svc: Svc) -> AsyncIterator[Connection]:
     """One connection per request; its work is committed before the response is sent.
 
@@ -43,9 +38,9 @@ async def db_connection(svc: Svc) -> AsyncIterator[Connection]:
     try:
         yield conn
     except BaseException:
-        await anyio.to_thread.run_sync(_close, conn, False, limiter=_COMMIT_LIMITER)
+        await anyio.to_thread.run_sync(_close, conn, False, limiter=svc.commit_limiter)
         raise
-    await anyio.to_thread.run_sync(_close, conn, True, limiter=_COMMIT_LIMITER)
+    await anyio.to_thread.run_sync(_close, conn, True, limiter=svc.commit_limiter)
 
 
 def _close(conn: Connection, commit: bool) -> None:

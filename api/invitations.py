@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from api.companies import new_id, now_utc
 from api.db.tables import invites, team_members, teams, users
@@ -41,8 +41,7 @@ def create_invite(
     email = body.email.lower()
     if conn.execute(select(users.c.id).where(users.c.email == email)).first():
         raise Conflict(f"{email} already has an account.", code="email_taken")
-    user_id, token = new_id(), new_opaque_token()
-    expires_at = now_utc() + dt.timedelta(hours=valid_hours)
+    user_id = new_id()
     conn.execute(
         insert(users).values(
             id=user_id,
@@ -56,6 +55,20 @@ def create_invite(
     )
     for team_id in body.team_ids:
         conn.execute(insert(team_members).values(team_id=team_id, user_id=user_id))
+    return user_id, *issue_token(conn, principal, user_id, valid_hours)
+
+
+def issue_token(
+    conn: Connection, principal: Principal, user_id: str, valid_hours: int
+) -> tuple[str, dt.datetime]:
+    """A new one-time token for an invited user; earlier ones stop working."""
+    conn.execute(
+        update(invites)
+        .where(invites.c.user_id == user_id, invites.c.used_at.is_(None))
+        .values(used_at=now_utc())
+    )
+    token = new_opaque_token()
+    expires_at = now_utc() + dt.timedelta(hours=valid_hours)
     conn.execute(
         insert(invites).values(
             token_hash=hash_opaque_token(token),
@@ -65,7 +78,7 @@ def create_invite(
             expires_at=expires_at,
         )
     )
-    return user_id, token, expires_at
+    return token, expires_at
 
 
 def invite_text(company_name: str, invite_url: str, token: str, expires_at: dt.datetime) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import anyio
@@ -16,6 +16,7 @@ from api.mail import Mailer
 from api.security import Passwords, TokenService, load_or_create_signing_key
 
 T = TypeVar("T")
+COMMIT_THREADS = 64
 
 
 @dataclass
@@ -27,6 +28,11 @@ class Services:
     mailer: Mailer
     budget: SharedBudget
     autocommit_engine: Engine  # the same pool; single statements without BEGIN/COMMIT
+    # Requests end their transactions on threads of their own: if commits queued behind request
+    # threads waiting for the SQLite lock, the holder could never finish (until busy_timeout).
+    commit_limiter: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(COMMIT_THREADS)
+    )
 
     @classmethod
     def build(cls, settings: Settings) -> Services:

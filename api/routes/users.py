@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter
 from sqlalchemy import Connection, select, update
 
@@ -9,11 +11,12 @@ from api.companies import company_public
 from api.db.tables import users
 from api.deps import CurrentAdmin, CurrentUser, DbSession, Principal, Svc
 from api.devices import sign_out_user
-from api.errors import Forbidden, responses
-from api.invitations import check_invite_allowed, create_invite, invite_text
+from api.errors import Conflict, Forbidden, responses
+from api.invitations import check_invite_allowed, create_invite, invite_text, issue_token
 from api.mail import MailError
 from api.models.users import InviteCreate, InvitePublic, UserPublic, UserUpdate
 from api.scope import user_public, users_public, visible_user, visible_user_ids
+from api.services import Services
 
 router = APIRouter(tags=["users"])
 AUTH = responses(401, 403, 429)
@@ -49,22 +52,42 @@ async def invite(body: InviteCreate, principal: CurrentAdmin, svc: Svc) -> Invit
         user_id, token, expires_at = create_invite(conn, principal, body, svc.settings.invite_hours)
         company = company_public(conn, principal.company_id)
         user = user_public(conn, conn.execute(select(users).where(users.c.id == user_id)).one())
+    return await _deliver(svc, company.name, user, token, expires_at)
+
+
+@router.post(
+    "/users/{user_id}/invite",
+    response_model=InvitePublic,
+    status_code=201,
+    responses=responses(401, 403, 404, 409, 429),
+)
+async def reinvite(user_id: str, principal: CurrentAdmin, svc: Svc) -> InvitePublic:
+    """Send a new invitation to someone who has not set a password yet (the old one dies)."""
+    with svc.engine.begin() as conn:
+        row = visible_user(conn, principal, user_id)
+        if row.status != "invited":
+            raise Conflict(f"{row.email} has already accepted the invitation.", code="not_invited")
+        token, expires_at = issue_token(conn, principal, user_id, svc.settings.invite_hours)
+        company = company_public(conn, principal.company_id)
+        user = user_public(conn, row)
+    return await _deliver(svc, company.name, user, token, expires_at)
+
+
+async def _deliver(
+    svc: Services, company_name: str, user: UserPublic, token: str, expires_at: dt.datetime
+) -> InvitePublic:
+    """Mail the invitation; without a mail server (or when it fails) hand it to the admin."""
     url = f"{svc.settings.public_url.rstrip('/')}/invite?token={token}"
+    shown = InvitePublic(
+        user=user, expires_at=expires_at, emailed=False, invite_token=token, invite_url=url
+    )
     if not svc.mailer.configured:
-        return InvitePublic(
-            user=user, expires_at=expires_at, emailed=False, invite_token=token, invite_url=url
-        )
+        return shown
+    text = invite_text(company_name, url, token, expires_at)
     try:
-        await svc.mailer.send(
-            user.email,
-            f"Your invitation to {company.name}",
-            invite_text(company.name, url, token, expires_at),
-        )
+        await svc.mailer.send(user.email, f"Your invitation to {company_name}", text)
     except MailError:
-        # The invite exists; hand the link to the admin rather than lose it.
-        return InvitePublic(
-            user=user, expires_at=expires_at, emailed=False, invite_token=token, invite_url=url
-        )
+        return shown
     return InvitePublic(user=user, expires_at=expires_at, emailed=True)
 
 

@@ -84,6 +84,8 @@ def test_without_mail_the_admin_gets_the_link(client: TestClient, admin: Caller)
         ).status_code
         == 200
     )
+    again = admin.call("POST", f"/api/users/{body['user']['id']}/invite")
+    assert again.json()["error"]["code"] == "not_invited"
     dup = admin.call("POST", "/api/users/invite", json={"email": "x@acme.example", "name": "X"})
     assert dup.json()["error"]["code"] == "email_taken"
 
@@ -178,3 +180,19 @@ def test_the_access_log_shows_who_looked(admin: Caller, make_user) -> None:
         "2026-11-20",
     )
     assert admin.call("GET", "/api/me/access-log").json() == []
+
+
+def test_a_new_invitation_replaces_the_old_one(client: TestClient, admin: Caller) -> None:
+    first = admin.call("POST", "/api/users/invite", json={"email": "z@acme.example", "name": "Z"})
+    user_id = first.json()["user"]["id"]
+    second = admin.call("POST", f"/api/users/{user_id}/invite").json()
+    old = client.post(
+        "/api/auth/accept-invite",
+        json={"token": first.json()["invite_token"], "password": "long enough password"},
+    )
+    assert old.json()["error"]["code"] == "invite_invalid"
+    new = client.post(
+        "/api/auth/accept-invite",
+        json={"token": second["invite_token"], "password": "long enough password"},
+    )
+    assert new.json()["status"] == "active"

@@ -61,19 +61,21 @@ def collector_settings(folder: Path, **overrides: Any) -> CollectorSettings:
 
 
 def start_desk(
-    live_api: LiveApi, folder: Path, sources: SourceLog | None = None, **app_options: Any
+    live_api: LiveApi,
+    folder: Path,
+    make_source: Any = None,
+    settings: dict[str, Any] | None = None,
 ) -> Desk:
-    sources = sources or SourceLog()
+    sources = SourceLog()
     notices: list[tuple[str, str]] = []
     app = CollectorApp(
-        collector_settings(folder / "collector"),
+        collector_settings(folder / "collector", **(settings or {})),
         live_api.url,
-        make_source=sources,
+        make_source=make_source or sources,
         heartbeat_seconds=0.3,
         notify=lambda title, message: notices.append((title, message)),
         store=FileTokenStore(folder / "creds"),
         runtime=folder / "run",
-        **app_options,
     )
     thread = threading.Thread(target=app.run, kwargs={"tray": False}, daemon=True)
     thread.start()

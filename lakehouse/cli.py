@@ -176,3 +176,10 @@ def list_keys(options: LakeOptions, company_id: str | None) -> None:
             marker = "current" if info.current else "old"
             created = info.created_at.isoformat(timespec="seconds")
             click.echo(f"{info.company_id}\t{info.key_id}\t{created}\t{marker}")
+
+
+# The reading side's commands: compact, sql, purge, retention, erase, simulate.
+from lakehouse.commands import COMMANDS  # noqa: E402
+
+for _command in COMMANDS:
+    lake.add_command(_command)

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_FILES = 400
 MAX_PARTS = 4  # a partition with more parts is rewritten as one on its next write
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]  # (files just done, files in this run)
 
 
 @dataclass
@@ -103,6 +103,9 @@ class _Run:
     summary: CompactionSummary
     progress: Progress
 
+    def advance(self, files: int) -> None:
+        self.progress(files, self.summary.files_seen)
+
 
 def _read_group(run: _Run, table: str, todo: list[tuple[str, LandingKey]]) -> Intake:
     chunks = [todo[i : i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
@@ -115,7 +118,7 @@ def _read_group(run: _Run, table: str, todo: list[tuple[str, LandingKey]]) -> In
         rows.append(intake.rows)
         accepted += intake.accepted
         refused += intake.refused
-        run.progress(len(intake.accepted) + len(intake.refused))
+        run.advance(len(intake.accepted) + len(intake.refused))
     return Intake(pa.concat_tables(rows).combine_chunks(), accepted, refused)
 
 
@@ -144,7 +147,7 @@ def _compact_group(
     done = ledger.read_ingested(run.store, table, company, day)
     todo = [(p, k) for p, k in files if p not in done]
     run.summary.files_already_ingested += len(files) - len(todo)
-    run.progress(len(files) - len(todo))
+    run.advance(len(files) - len(todo))
     if not todo:
         return []
     intake = _read_group(run, table, todo)
@@ -173,7 +176,9 @@ def compact(
     summary = CompactionSummary()
     refused: list[Refused] = []
     groups = _group_landing(store, tables, refused)
-    wanted = set(company_ids) if company_ids is not None else None
+    if company_ids is not None:
+        wanted = set(company_ids)
+        groups = {key: files for key, files in groups.items() if key[1] in wanted}
     with_keys = set(key_store.companies())
     summary.files_seen = sum(len(f) for f in groups.values()) + len(refused)
     with ThreadPoolExecutor(max(1, workers)) as pool:
@@ -185,12 +190,9 @@ def compact(
             now or dt.datetime.now(dt.UTC),
             pool,
             summary,
-            progress or (lambda _n: None),
+            progress or (lambda _done, _total: None),
         )
         for (table, company, day), files in sorted(groups.items()):
-            if wanted is not None and company not in wanted:
-                summary.files_seen -= len(files)
-                continue
             if company not in with_keys:
                 if company not in summary.companies_without_keys:
                     summary.companies_without_keys.append(company)

@@ -284,7 +284,7 @@ class Uploader:
         attempts.next_try_at = now + self.backoff.delay_seconds(attempts.failures)
         self._hold_until = max(self._hold_until, now + self.backoff.delay_seconds(self._streak))
         logger.warning(
-            "upload of %s failed (%s); retrying in %.0f s",
+            "upload of %s failed (%s); retrying in %.1f s",
             entry.object_id,
             type(error).__name__,
             self._hold_until - now,

@@ -65,6 +65,7 @@ def start_desk(
     folder: Path,
     make_source: Any = None,
     settings: dict[str, Any] | None = None,
+    **app_options: Any,
 ) -> Desk:
     sources = SourceLog()
     notices: list[tuple[str, str]] = []
@@ -76,6 +77,7 @@ def start_desk(
         notify=lambda title, message: notices.append((title, message)),
         store=FileTokenStore(folder / "creds"),
         runtime=folder / "run",
+        **app_options,
     )
     thread = threading.Thread(target=app.run, kwargs={"tray": False}, daemon=True)
     thread.start()

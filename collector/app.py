@@ -73,8 +73,10 @@ class CollectorApp:
         notify: Notifier = desktop_notifier,
         store: TokenStore | None = None,
         runtime: Path | None = None,
+        open_url: Callable[[str], object] = webbrowser.open,
     ) -> None:
         self.settings = settings
+        self.open_url = open_url
         self.folder = settings.spool_dir
         self.runtime = runtime
         self.store = store or open_token_store(self.folder / "credentials")
@@ -200,7 +202,7 @@ class CollectorApp:
         self.record.record_image(capture_id, datetime.now(UTC), image)
 
     def show_activity(self) -> None:
-        webbrowser.open(self.activity_url())
+        self.open_url(self.activity_url())
 
     def activity_url(self) -> str:
         if self.page is None:

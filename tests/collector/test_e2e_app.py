@@ -230,3 +230,42 @@ def test_an_api_outage_loses_nothing_and_duplicates_nothing(live_api: LiveApi, d
     generated = desk.sources.rows("activity")
     assert lake.row_count["activity"] == len(generated)  # no duplicate rows either
     assert sorted(lake.rows["activity"]) == sorted(r["sample_id"] for r in generated)
+
+
+@pytest.mark.display
+def test_tray_menu_drives_the_app(live_api: LiveApi, tmp_path: Path, x_display: Any) -> None:
+    import gc
+
+    from collector.tray import Tray
+
+    opened: list[str] = []
+    desk = start_desk(live_api, tmp_path, open_url=opened.append)
+    tray = Tray.create(desk.app)
+    assert tray is not None
+    try:
+        tray.show()
+        items = {item.text: item for item in tray.icon.menu.items}
+        assert items["Sign in"].visible
+        desk.tell("login", email=live_api.employee_email, password=live_api.password)
+        assert not items["Sign in"].visible
+        items["Start work"](tray.icon)
+        assert desk.app.work.current.state == "working"
+        tray.update()
+        assert tray.icon.title.startswith("TeamTreck: working")
+        items["Pause"](tray.icon)
+        assert desk.tell("status")["state"] == "paused"
+        items["Resume"](tray.icon)
+        items["End work"](tray.icon)
+        assert desk.tell("status")["state"] == "not working"
+        items["My activity today"](tray.icon)
+        assert opened == [desk.tell("activity")["url"]]
+        items["Sign out"](tray.icon)
+        assert desk.tell("status")["state"] == "not signed in"
+        items["Quit"](tray.icon)
+        desk.thread.join(timeout=30)
+        assert not desk.thread.is_alive()
+    finally:
+        desk.app.quit()
+        tray.stop()
+        del tray, items
+        gc.collect()

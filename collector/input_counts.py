@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from collector.errors import CollectorStopped
+
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +38,23 @@ class InputCounts:
     @property
     def any_input(self) -> bool:
         return self.first_input_at is not None
+
+
+class InputCountingError(CollectorStopped):
+    """The input listeners could not start; the message says what the machine lacks."""
+
+
+def _wait_ready(listener: Any, timeout_seconds: float) -> bool:
+    """pynput's own `wait()` blocks forever when a listener dies before it is ready (no X
+    connection, no RECORD extension); wait on its ready flag with a deadline instead."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if getattr(listener, "_ready", True):  # pynput 1.8 keeps readiness in `_ready`
+            return True
+        if not listener.is_alive():
+            return False
+        time.sleep(0.01)
+    return False
 
 
 class _Tally:
@@ -65,6 +84,8 @@ class InputCounter:
         self._listeners: list[Any] = []
         self._wanted = False
         self.callback_errors = 0
+        self.start_timeout_seconds = 10.0
+        self._retry_at = 0.0  # monotonic; restarts that failed wait a minute
 
     @property
     def running(self) -> bool:
@@ -89,8 +110,14 @@ class InputCounter:
         for listener in self._listeners:
             listener.daemon = True
             listener.start()
-        for listener in self._listeners:
-            listener.wait()
+        if not all(
+            _wait_ready(listener, self.start_timeout_seconds) for listener in self._listeners
+        ):
+            self._stop_listeners()
+            raise InputCountingError(
+                "Keyboard and mouse input cannot be counted on this display (the X server needs "
+                "the RECORD extension; macOS needs the Input Monitoring permission)."
+            )
         log.info("input counting started")
 
     def stop(self) -> None:
@@ -101,10 +128,15 @@ class InputCounter:
 
     def ensure_running(self) -> bool:
         """Restart the listeners if they died while wanted; True when a restart happened."""
-        if not self._wanted or self.running:
+        if not self._wanted or self.running or time.monotonic() < self._retry_at:
             return False
         log.warning("an input listener stopped unexpectedly; restarting it")
-        self.start()
+        try:
+            self.start()
+        except InputCountingError:
+            log.error("input listeners could not be restarted; retrying in a minute")
+            self._wanted, self._retry_at = True, time.monotonic() + 60
+            return False
         return True
 
     def take(self) -> InputCounts:
@@ -124,7 +156,10 @@ class InputCounter:
 
     def _stop_listeners(self) -> None:
         for listener in self._listeners:
-            listener.stop()
+            # stop() on a listener that never became ready waits for readiness forever (pynput
+            # 1.8, xorg); such a listener is dead or stuck, and a daemon thread either way.
+            if listener.is_alive() and getattr(listener, "_ready", True):
+                listener.stop()
         for listener in self._listeners:
             # pynput's thread may only end on the next X event; it is a daemon, so don't wait long.
             listener.join(timeout=0.2)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from collector.input_counts import InputCounter, InputCounts
+from collector.input_counts import InputCounter, InputCountingError, InputCounts
 
 pytestmark = pytest.mark.display
 
@@ -133,3 +133,21 @@ def test_a_dead_listener_is_restarted_and_a_stopped_counter_restarts(
     counter.start()
     xdotool.type("abc")
     assert _collect(counter, lambda c: c.keystrokes >= 3).keystrokes == 3
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_display_without_input_access_fails_fast_with_a_reason(
+    x_display: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pynput  # imported while DISPLAY is good, as the agent does
+
+    assert pynput
+    monkeypatch.setenv("DISPLAY", ":987")  # no such X server: the listeners die before ready
+    counter = InputCounter()
+    counter.start_timeout_seconds = 3
+    started = time.monotonic()
+    with pytest.raises(InputCountingError, match="cannot be counted"):
+        counter.start()
+    assert time.monotonic() - started < 3
+    assert not counter.running
+    assert counter.ensure_running() is False  # retried later, without blocking the tick

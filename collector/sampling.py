@@ -10,7 +10,8 @@ interval late; `flush()` hands over what is held when sampling pauses or ends.
 Row semantics: `status` is "idle" iff the sample had no input and lies in an idle period;
 `idle_seconds` is the exact part of the sample inside an idle period, so active time is
 `duration_seconds - idle_seconds`. Blocked apps/domains and time outside working hours produce
-no row at all.
+no row at all. Only the first and last input of a sample are known, so an idle threshold shorter
+than the sample interval cannot find gaps inside one sample.
 """
 
 from __future__ import annotations

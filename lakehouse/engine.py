@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
@@ -136,6 +137,27 @@ def connect(
             con.register(f"landing_{table_name}", tail.pending_rows(lake, table_name, company_id))
             view = tail.union_sql(table_name, view, _view_sql(table_name, f"landing_{table_name}"))
         con.execute(f"CREATE VIEW {table_name} AS {view}")
+    for name, sql in metrics.VIEWS.items():
+        con.execute(f"CREATE VIEW {name} AS {sql}")
+    return con
+
+
+def connect_tables(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
+    """Return a connection with the lake's views over in-memory tables (tests, what-ifs).
+
+    `tables` maps table names to rows in the table's schema; missing tables are empty.
+    """
+    import duckdb
+
+    from lakehouse import metrics
+
+    con = duckdb.connect()
+    for table_name in CURATED_TABLES:
+        rows = tables.get(table_name, schema_for(table_name).empty_table())
+        rows = rows.cast(schema_for(table_name)).append_column("company", rows["company_id"])
+        rows = rows.append_column("date", pc.cast(rows["ts"], pa.date32()))
+        con.register(f"curated_{table_name}", rows)
+        con.execute(f"CREATE VIEW {table_name} AS {_view_sql(table_name, f'curated_{table_name}')}")
     for name, sql in metrics.VIEWS.items():
         con.execute(f"CREATE VIEW {name} AS {sql}")
     return con

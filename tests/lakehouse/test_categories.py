@@ -1,0 +1,91 @@
+"""Productivity categories from company rules with per-team overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from pydantic import ValidationError
+
+from lakehouse.categories import ProductivityRules, Rule, category_usage
+from lakehouse.engine import connect_tables
+from lakehouse.validation import schema_for
+from tests.lakehouse.rows import activity_rows
+
+DAY = dt.date(2026, 11, 2)
+START = dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC)
+
+
+def _rows() -> list[dict[str, Any]]:
+    spent = [  # (user, app, domain, title, seconds)
+        ("ada", "code", None, "main.py — Visual Studio Code", 30),
+        ("ada", "firefox", "www.youtube.com", "Music — YouTube", 20),
+        ("ada", "firefox", "docs.python.org", "The Python Tutorial", 10),
+        ("ada", "slack", None, "#random | Acme", 10),
+        ("bob", "firefox", "www.youtube.com", "Design talk — YouTube", 20),
+        ("bob", "Figma", None, "Logo draft", 10),
+    ]
+    rows, i = [], 0
+    for user, app, domain, title, seconds in spent:
+        for _ in range(seconds // 10):
+            row = activity_rows(1, user_id=user)[0]
+            row.update(
+                ts=START + dt.timedelta(seconds=10 * i),
+                duration_seconds=10.0,
+                idle_seconds=0.0,
+                app=app,
+                domain=domain,
+                title=title,
+            )
+            rows.append(row)
+            i += 1
+    idle = activity_rows(1, user_id="ada")[0]
+    idle.update(ts=START, app="code", status="idle", idle_seconds=10.0, duration_seconds=10.0)
+    return [*rows, idle]
+
+
+RULES = ProductivityRules(
+    rules=[
+        Rule(category="productive", app="CODE"),
+        Rule(category="productive", domain="python.org"),
+        Rule(category="unproductive", domain="youtube.com"),
+        Rule(category="unproductive", title_pattern=r"#random"),
+        Rule(category="productive", app="figma", team_id="design"),
+        Rule(category="productive", domain="youtube.com", team_id="design"),
+    ]
+)
+
+
+def _usage(teams: dict[str, str] | None = None) -> dict[tuple[str, str], float]:
+    con = connect_tables({"activity": pa.Table.from_pylist(_rows(), schema_for("activity"))})
+    result = category_usage(con, RULES, "acme", DAY, DAY + dt.timedelta(days=1), teams=teams)
+    return {(user, category): seconds for user, _day, category, seconds in result.fetchall()}
+
+
+def test_company_rules_categorise_active_time_by_app_domain_and_title() -> None:
+    usage = _usage()
+    assert usage[("ada", "productive")] == 40.0  # code (case-insensitive) + a python.org subdomain
+    assert usage[("ada", "unproductive")] == 30.0  # youtube + the #random channel
+    assert ("ada", "neutral") not in usage  # idle time is nobody's
+    assert usage[("bob", "neutral")] == 10.0  # Figma: no company rule
+    assert usage[("bob", "unproductive")] == 20.0
+
+
+def test_team_rules_override_company_rules_for_members_only() -> None:
+    usage = _usage(teams={"bob": "design"})
+    assert usage[("bob", "productive")] == 30.0
+    assert ("bob", "unproductive") not in usage
+    assert usage[("ada", "unproductive")] == 30.0
+
+
+def test_rules_are_validated() -> None:
+    with pytest.raises(ValidationError, match="at least one of"):
+        Rule(category="productive")
+    with pytest.raises(ValidationError, match="regular expression"):
+        Rule(category="productive", title_pattern="([")
+    with pytest.raises(ValidationError):
+        Rule(category="great", app="code")
+    assert Rule(category="neutral", domain="*.Example.com").domain == "example.com"
+    assert ProductivityRules.model_validate({"rules": [{"category": "productive", "app": "x"}]})

@@ -10,7 +10,6 @@ control channel, so `teamtreck collector pause` and the menu's Pause are the sam
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import webbrowser
@@ -33,8 +32,8 @@ from collector.recorder import AgentRecorder, SourceMaker
 from collector.rules import Rules
 from collector.transparency import TransparencyRecord
 from collector.transparency_page import TransparencyPage
-from collector.tray import Snapshot, Tray, TrayState
-from collector.worksession import WorkSession
+from collector.tray import Snapshot, Tray, TrayState, tray_state
+from collector.worksession import WorkSession, read_json, write_json
 from lakehouse.layout import parse_landing_path
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ class CollectorApp:
         self.grant = GrantedStore(self.api)
         self.record = TransparencyRecord(self.folder / "transparency")
         self.idle = IdleNotice(notify, on_mark=lambda kind, at: self.work.mark_idle(kind, at))
-        self.company = _read_json(self.folder / COMPANY_FILE)
+        self.company = read_json(self.folder / COMPANY_FILE, {})
         self.recorder = AgentRecorder(
             self._settings_for,
             make_source,
@@ -164,7 +163,7 @@ class CollectorApp:
         """New company rules: kept for offline starts and applied to the recording at once."""
         self.company["rules"] = rules_public["rules"]
         self.heartbeat.rules_version = int(rules_public["version"])
-        _write_json(self.folder / COMPANY_FILE, self.company)
+        write_json(self.folder / COMPANY_FILE, self.company)
         self.recorder.apply_rules(Rules.model_validate(rules_public["rules"]))
 
     def _renew_grant_if_due(self) -> None:
@@ -177,7 +176,7 @@ class CollectorApp:
             log.warning("no storage grant yet (%s); uploads wait for it", type(e).__name__)
             return
         self.company["public_key"] = grant["public_key"]
-        _write_json(self.folder / COMPANY_FILE, self.company)
+        write_json(self.folder / COMPANY_FILE, self.company)
 
     def _settings_for(self, session_id: str) -> CollectorSettings:
         tokens = self.api.signed_in()
@@ -217,18 +216,13 @@ class CollectorApp:
         return Snapshot(self._state(), worked, waiting, self.message)
 
     def _state(self) -> TrayState:
-        state = self.work.current.state
-        if self.api.signed_in() is None:
-            return TrayState.SIGNED_OUT
-        if self.api.online is False:
-            return TrayState.OFFLINE
-        if self.message:
-            return TrayState.ERROR
-        if state == "paused":
-            return TrayState.PAUSED
-        if state == "working":
-            return TrayState.IDLE if self.idle.idle else TrayState.WORKING
-        return TrayState.STOPPED
+        return tray_state(
+            signed_in=self.api.signed_in() is not None,
+            online=self.api.online,
+            message=self.message,
+            work=self.work.current.state,
+            idle=self.idle.idle,
+        )
 
     def _report(self) -> dict[str, Any]:
         state = self.work.current.state
@@ -304,9 +298,13 @@ class CollectorApp:
         self.tray = Tray.create(self) if wanted else None
         if self.tray is not None:
             self.tray.show()
+        pruned_on = datetime.now(UTC).date()
         while not self.quitting.wait(1.0):
             if self.tray is not None:
                 self.tray.update()
+            if datetime.now(UTC).date() != pruned_on:  # the record keeps today only
+                pruned_on = datetime.now(UTC).date()
+                self.record.prune()
 
     def _shut_down(self, control: ControlServer, beating: threading.Thread) -> None:
         if self.work.current.state != "stopped":
@@ -319,19 +317,3 @@ class CollectorApp:
         if self.tray is not None:
             self.tray.stop()
         self.api.close()
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return data
-    except (FileNotFoundError, ValueError):
-        return {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(data), encoding="utf-8")
-    temp.chmod(0o600)
-    temp.replace(path)

@@ -76,6 +76,23 @@ class Controls(Protocol):
     def snapshot(self) -> Snapshot: ...
 
 
+def tray_state(
+    *, signed_in: bool, online: bool | None, message: str, work: str, idle: bool
+) -> TrayState:
+    """What the icon shows: sign-in and trouble first, then the work session."""
+    if not signed_in:
+        return TrayState.SIGNED_OUT
+    if online is False:
+        return TrayState.OFFLINE
+    if message:
+        return TrayState.ERROR
+    if work == "paused":
+        return TrayState.PAUSED
+    if work == "working":
+        return TrayState.IDLE if idle else TrayState.WORKING
+    return TrayState.STOPPED
+
+
 def render_icon(state: TrayState, size_px: int = 64) -> Image:
     """A disc in the state's colour with its badge letter."""
     from PIL import Image, ImageDraw

@@ -89,8 +89,8 @@ class WorkSession:
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()  # one sender at a time keeps the order
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.current = SessionState(**_read_json(folder / STATE_FILE, {}))
-        self.outbox = [PendingEvent(**e) for e in _read_json(folder / OUTBOX_FILE, [])]
+        self.current = SessionState(**read_json(folder / STATE_FILE, {}))
+        self.outbox = [PendingEvent(**e) for e in read_json(folder / OUTBOX_FILE, [])]
 
     # -- what the employee does ----------------------------------------------------------------
 
@@ -238,13 +238,14 @@ class WorkSession:
         self._save_state()
 
     def _save_outbox(self) -> None:
-        _write_json(self.folder / OUTBOX_FILE, [asdict(e) for e in self.outbox])
+        write_json(self.folder / OUTBOX_FILE, [asdict(e) for e in self.outbox])
 
     def _save_state(self) -> None:
-        _write_json(self.folder / STATE_FILE, asdict(self.current))
+        write_json(self.folder / STATE_FILE, asdict(self.current))
 
 
-def _read_json(path: Path, default: Any) -> Any:
+def read_json(path: Path, default: Any) -> Any:
+    """A small JSON state file, or `default` when it is missing or damaged."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -254,7 +255,9 @@ def _read_json(path: Path, default: Any) -> Any:
         return default
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
+    """Replace a small JSON state file atomically (0600: mkstemp's mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(data, f)

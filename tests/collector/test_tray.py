@@ -128,3 +128,25 @@ def test_no_display_means_no_tray_and_no_crash() -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "None"
+
+
+def test_state_puts_sign_in_and_trouble_before_work() -> None:
+    from collector.tray import tray_state
+
+    def state(**kw: object) -> TrayState:
+        base: dict[str, object] = {
+            "signed_in": True,
+            "online": True,
+            "message": "",
+            "work": "working",
+            "idle": False,
+        }
+        return tray_state(**{**base, **kw})  # type: ignore[arg-type]
+
+    assert state(signed_in=False, online=False) is TrayState.SIGNED_OUT
+    assert state(online=False) is TrayState.OFFLINE
+    assert state(online=None) is TrayState.WORKING  # not asked yet is not offline
+    assert state(message="refused") is TrayState.ERROR
+    assert state(idle=True) is TrayState.IDLE
+    assert state(work="paused") is TrayState.PAUSED
+    assert state(work="stopped") is TrayState.STOPPED

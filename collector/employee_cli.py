@@ -9,6 +9,7 @@ teamtreck collector autostart on | off
 from __future__ import annotations
 
 import json
+import signal
 from typing import Any
 
 import click
@@ -86,8 +87,11 @@ def app(server: str, no_tray: bool) -> None:
     from collector.logfile import setup_logging
 
     setup_logging()
+    collector_app = CollectorApp(_settings(), server)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # ending work cleanly on logout/shutdown
+        signal.signal(signum, lambda *_: collector_app.quit())
     try:
-        CollectorApp(_settings(), server).run(tray=not no_tray)
+        collector_app.run(tray=not no_tray)
     except AgentAlreadyRunning as e:
         raise click.ClickException(str(e)) from e
 
@@ -105,6 +109,7 @@ pause = _action("pause", "pause", "Pause work: nothing is recorded until you res
 resume = _action("resume", "resume", "Resume work after a pause.")
 end = _action("end", "end", "End work for now.")
 status = _action("status", "status", "Show what the running collector is doing.")
+quit_ = _action("quit", "quit", "Stop the running collector (work in progress is ended first).")
 
 
 @click.command()
@@ -135,4 +140,4 @@ def autostart(switch: str) -> None:
         click.echo("The collector was not set to start at login.")
 
 
-COMMANDS = (login, app, start, pause, resume, end, status, activity, autostart)
+COMMANDS = (login, app, start, pause, resume, end, status, quit_, activity, autostart)

@@ -88,3 +88,41 @@ def test_autostart_switches_on_and_off(tmp_path: Path, monkeypatch: pytest.Monke
     assert (tmp_path / "autostart" / "teamtreck-collector.desktop").exists()
     assert "no longer starts" in runner.invoke(employee_cli.autostart, ["off"]).output
     assert "was not set" in runner.invoke(employee_cli.autostart, ["off"]).output
+
+
+@pytest.mark.slow
+def test_the_app_as_a_process_is_one_per_user(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "TEAMTRECK_HOME": str(tmp_path / "home"),
+        "TEAMTRECK_RUNTIME_DIR": str(tmp_path / "run"),
+        "TEAMTRECK_LOG_DIR": str(tmp_path / "logs"),
+        "TEAMTRECK_SERVER": "http://127.0.0.1:9",  # nothing listens: the app runs offline
+    }
+    env.pop("DISPLAY", None)
+    script = Path(sys.executable).with_name("teamtreck")  # the console script of this venv
+    command = [str(script), "collector"]
+    first = subprocess.Popen([*command, "app", "--no-tray"], env=env)
+    try:
+        wait_for("the first app", lambda: (tmp_path / "run" / "agent.sock").exists())
+        second = subprocess.run(
+            [*command, "app", "--no-tray"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        status = subprocess.run(
+            [*command, "status"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert status.returncode == 0, status.stderr
+        assert "state: not signed in" in status.stdout
+        subprocess.run([*command, "quit"], env=env, capture_output=True, timeout=60)
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert (tmp_path / "logs" / "collector.log").exists()

@@ -27,6 +27,8 @@ from collector.desktop.window import WindowInfo
 from collector.rules import REDACTED_APP, Rules, TrackingRules
 
 MASK = "[masked]"
+MAX_TITLE_CHARS = 1024  # a title or URL is a label, not a document: bound what a row can carry
+MAX_URL_CHARS = 2048
 _URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", re.IGNORECASE)
 
 
@@ -101,8 +103,10 @@ def domain_blocked(domain: str | None, blocked: Iterable[str]) -> bool:
 
 
 def _mentions_blocked(text: str, blocked: Iterable[str]) -> bool:
+    """True when a blocked domain stands in the text as a host name (or the end of one):
+    "m.facebook.com/x" mentions facebook.com, "notfacebook.com" and "facebook.company" do not."""
     lowered = text.lower()
-    return any(b in lowered for b in blocked)
+    return any(re.search(rf"(?<![a-z0-9-]){re.escape(b)}(?![a-z0-9-])", lowered) for b in blocked)
 
 
 def redact(window: WindowInfo | None, rules: Rules, url: str | None = None) -> Observation | None:
@@ -124,7 +128,7 @@ def redact(window: WindowInfo | None, rules: Rules, url: str | None = None) -> O
     return Observation(
         app=window.app if tracking.apps else None,
         title=_title(window.title, shown, tracking),
-        url=strip_url(raw_url, keep_query) if raw_url and tracking.urls else None,
+        url=strip_url(raw_url, keep_query)[:MAX_URL_CHARS] if raw_url and tracking.urls else None,
         domain=domain if tracking.urls else None,
     )
 
@@ -136,7 +140,7 @@ def _title(title: str, shown_url: str | None, tracking: TrackingRules) -> str | 
         title = title.replace(shown_url, "[url]")  # the title would leak what the rules keep out
     keep_query = not tracking.strip_url_query
     title = _URL_IN_TEXT.sub(lambda m: strip_url(m.group(0), keep_query=keep_query), title)
-    return mask_title(title, tracking.title_masks)
+    return mask_title(title, tracking.title_masks)[:MAX_TITLE_CHARS]
 
 
 def screenshot_allowed(observation: Observation | None, rules: Rules, at: datetime) -> bool:

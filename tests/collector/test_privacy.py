@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
 
 import pytest
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from collector.desktop import WindowInfo
 from collector.privacy import (
     MASK,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
     Observation,
     app_matches,
     domain_blocked,
@@ -96,6 +99,15 @@ def test_urls_in_any_title_lose_their_query() -> None:
     assert seen.url is None
 
 
+def test_titles_and_urls_are_bounded_in_length() -> None:
+    seen = redact(
+        window("x" * 5000 + " — Mozilla Firefox"), Rules(), url="https://a.io/" + "p" * 5000
+    )
+    assert seen is not None
+    assert len(seen.title or "") == MAX_TITLE_CHARS
+    assert len(seen.url or "") == MAX_URL_CHARS
+
+
 def test_title_masks_replace_what_they_match() -> None:
     rules = tracking(title_masks=(r"\b\d{4}-\d{4}-\d{4}-\d{4}\b", r"(?i)patient: \w+"))
     seen = redact(window("Card 4111-1111-1111-1111 Patient: Smith", app="crm"), rules)
@@ -117,6 +129,9 @@ def test_blocked_apps_and_domains_are_not_recorded_at_all() -> None:
     assert redact(window("Open facebook.com in a tab — Mozilla Firefox"), rules) is None
     assert redact(window("Page", app=FIREFOX), rules, url="https://facebook.com/x") is None
     assert redact(window("facebook.org — Mozilla Firefox"), rules) is not None
+    assert redact(window("notfacebook.com — Mozilla Firefox"), rules) is not None
+    assert redact(window("facebook.company.example — Mozilla Firefox"), rules) is not None
+    assert redact(window("Was on FACEBOOK.COM again — notes", app="gedit"), rules) is None
 
 
 def test_app_and_domain_matching() -> None:
@@ -207,7 +222,12 @@ def test_a_blocked_domain_never_appears_in_any_output(
     for title, given_url in ((f"{before} {url} {after}", None), (before, url)):
         seen = redact(window(title), rules, url=given_url)
         if seen is not None:
-            assert blocked not in repr(seen).lower()
+            for text in (seen.app, seen.title, seen.url, seen.domain):
+                assert not _names_host(text or "", blocked)
+
+
+def _names_host(text: str, domain: str) -> bool:
+    return re.search(rf"(?<![a-z0-9-]){re.escape(domain)}(?![a-z0-9-])", text.lower()) is not None
 
 
 @given(url=urls, before=titles)

@@ -213,13 +213,13 @@ class CollectorApp:
         status = self.recorder.status()
         waiting = status.spool.pending_count if status else 0
         worked = self.work.worked_seconds()
-        return Snapshot(self._state(), worked, waiting, self.message)
+        return Snapshot(self._state(), worked, waiting, self.message or self.recorder.failure)
 
     def _state(self) -> TrayState:
         return tray_state(
             signed_in=self.api.signed_in() is not None,
             online=self.api.online,
-            message=self.message,
+            message=self.message or self.recorder.failure,
             work=self.work.current.state,
             idle=self.idle.idle,
         )

@@ -83,12 +83,14 @@ class AgentRecorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_status: AgentStatus | None = None
+        self.failure = ""  # why the running agent stopped on its own, shown in the tray
 
     def _source(self, ids: Mapping[str, str], batcher: Batcher) -> Source:
         source = self.make_source(ids, batcher, self.rules)
         return ShowingSource(source, self.on_shot) if self.on_shot else source
 
     def start(self, session_id: str) -> None:
+        self.failure = ""
         settings = self.settings_for(session_id)
         agent = assemble(settings, self._source, clock=self.clock, destination=self.destination)
         agent.listeners.extend(self.row_listeners)
@@ -101,7 +103,8 @@ class AgentRecorder:
     def _run(self, agent: Agent) -> None:
         try:
             agent.run(self._stop)
-        except Exception:
+        except Exception as e:
+            self.failure = f"Recording stopped: {e}"
             log.exception("the recording stopped; end work and start again, or see the log")
 
     def pause(self) -> None:

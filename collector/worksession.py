@@ -100,9 +100,9 @@ class WorkSession:
                 raise WorkSessionError(f"Work is already running since {self._since()}.")
             now = self.clock()
             session_id = new_id()
+            self.recorder.start(session_id)  # first: a recorder that cannot start leaves no session
             self.current = SessionState("working", session_id, now.isoformat())
             self._event("start", now)
-            self.recorder.start(session_id)
         self.send_pending()
         return session_id
 
@@ -136,7 +136,10 @@ class WorkSession:
             if self.current.state == "stopped":
                 raise WorkSessionError("Nothing to end: work is not running.")
             now = self.clock()
-            self.recorder.stop()
+            try:
+                self.recorder.stop()
+            except Exception:  # the end is recorded whatever went wrong while closing
+                log.exception("the recording did not close cleanly")
             if not by_server:
                 self._event("end", now, summary={"worked_seconds": round(self.worked_seconds())})
             self.current = SessionState()

@@ -146,3 +146,29 @@ def test_an_admin_end_while_offline_is_not_fought(live_api: LiveApi, tmp_path: P
     assert work.outbox == []
     work.end(by_server=True)
     assert work.current.state == "stopped"
+
+
+class BrokenRecorder(ListRecorder):
+    def start(self, session_id: str) -> None:
+        raise RuntimeError("no company key on this device")
+
+    def stop(self) -> None:
+        raise RuntimeError("disk full while closing")
+
+
+def test_a_recorder_that_cannot_start_leaves_no_session(live_api: LiveApi, tmp_path: Path) -> None:
+    work = WorkSession(tmp_path / "work", _signed_in(live_api, tmp_path), BrokenRecorder())
+    with pytest.raises(RuntimeError, match="no company key"):
+        work.start()
+    assert work.current.state == "stopped"
+    assert work.outbox == []
+
+
+def test_end_is_recorded_even_when_closing_fails(live_api: LiveApi, tmp_path: Path) -> None:
+    recorder = BrokenRecorder()
+    recorder.start = ListRecorder.start.__get__(recorder)  # type: ignore[method-assign]
+    work = WorkSession(tmp_path / "work", _signed_in(live_api, tmp_path), recorder)
+    work.start()
+    work.end()
+    assert work.current.state == "stopped"
+    assert work.api.current_session() is None

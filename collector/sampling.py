@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 
 from collector.activity import ActivitySample, Identity, IdleEvent
 from collector.desktop.window import WindowInfo
+from collector.errors import TickSkipped
 from collector.input_counts import InputCounts
 from collector.privacy import Observation, redact, screenshot_allowed, within_working_hours
 from collector.resources import Resources
@@ -162,13 +163,15 @@ class Sampler:
         return tick
 
     def flush(self, now: datetime) -> Tick:
-        """Hand over every held sample (on pause, end or quit) and close an open idle period."""
-        tick = Tick()
+        """Close the running sample at `now`, hand over every held sample and close an open
+        idle period (on pause, end or quit). Never raises: held samples must not be lost."""
+        tick = self._close_partial(now)
         if self._held:
             period_start = self._idle_start_if_due(now)
             if period_start is not None:
                 tick.events.append(IdleEvent("idle_start", period_start))
                 self._resolve_idle(tick, period_start, now)
+                self._idle_since = period_start  # closed just below: the pause ends it
             else:
                 self._release(tick)
         if self._idle_since is not None:
@@ -176,6 +179,18 @@ class Sampler:
             self._idle_since = None
         self._started_at = None
         return tick
+
+    def _close_partial(self, now: datetime) -> Tick:
+        start = self._started_at
+        if start is None or not 0 < (now - start).total_seconds() <= self.max_gap_seconds:
+            return Tick()
+        if not within_working_hours(self.rules, now):
+            return Tick()
+        try:
+            return self.tick(now)
+        except TickSkipped as e:
+            log.info("the last partial sample was skipped: %s", e)
+            return Tick()
 
     def _advance(
         self, held: _Held, now: datetime, last_input_at: datetime, first_input_at: datetime | None

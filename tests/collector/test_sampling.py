@@ -152,6 +152,28 @@ def test_pausing_while_idle_hands_over_everything_and_closes_the_period() -> Non
     assert sampler.held_count == 0
 
 
+def test_pausing_after_the_threshold_but_before_the_next_tick_closes_the_period() -> None:
+    sampler, desk = make()
+    desk.inputs += [5]
+    tick = run(sampler, desk, until=60)
+    assert tick.events == []
+    desk.now = 68
+    flushed = sampler.flush(at(68))
+    assert flushed.events == [IdleEvent("idle_start", at(5)), IdleEvent("idle_end", at(68))]
+    assert spans(flushed.samples)[-1] == (60, 68, "idle", 8)  # the pause closes the last sample
+    assert sum(s.idle_seconds for s in flushed.samples) == 63
+
+
+def test_input_just_before_a_pause_is_kept_in_a_last_short_sample() -> None:
+    sampler, desk = make()
+    desk.inputs += [5, 13, 14]
+    run(sampler, desk, until=10)
+    desk.now = 14.5
+    flushed = sampler.flush(at(14.5))
+    assert spans(flushed.samples) == [(0, 10, "active", 0), (10, 14.5, "active", 0)]
+    assert flushed.samples[-1].counts.keystrokes == 2
+
+
 def test_blocked_windows_give_no_rows_but_time_goes_on() -> None:
     sampler, desk = make(threshold=60)
     sampler.rules = Rules(tracking=TrackingRules(blocked_apps=("code",)))
@@ -239,17 +261,18 @@ def test_a_clock_set_back_starts_afresh() -> None:
 
 
 @given(
-    inputs=st.lists(st.integers(min_value=1, max_value=999), max_size=40, unique=True),
+    inputs=st.lists(st.integers(min_value=1, max_value=989), max_size=40, unique=True),
     threshold=st.sampled_from([15, 60, 200]),
+    paused_after_seconds=st.integers(min_value=0, max_value=9),
 )
 @settings(max_examples=150, deadline=None)
 def test_samples_tile_the_session_and_idle_time_is_exactly_the_long_gaps(
-    inputs: list[int], threshold: int
+    inputs: list[int], threshold: int, paused_after_seconds: int
 ) -> None:
     sampler, desk = make(threshold=threshold)
     desk.inputs += sorted(inputs)
-    end = 1000
-    tick = run(sampler, desk, until=end)
+    tick = run(sampler, desk, until=990)
+    end = desk.now = 990 + paused_after_seconds  # paused between two ticks (or on one)
     flushed = sampler.flush(at(end))
     samples = sorted(tick.samples + flushed.samples, key=lambda s: s.started_at)
 

@@ -57,9 +57,9 @@ def test_a_sensitive_window_reaches_the_lake_only_as_redacted(
 
     lake = open_store(settings.lake_url)
     tables = read_landing(lake, key_store)
-    (sample,) = tables["activity"]
-    assert (sample["app"], sample["title"], sample["url"]) == (REDACTED_APP, None, None)
-    assert sample["keystrokes"] == 7
+    activity = tables["activity"]
+    assert {(r["app"], r["title"], r["url"]) for r in activity} == {(REDACTED_APP, None, None)}
+    assert sum(r["keystrokes"] for r in activity) == 7
     assert "screenshots" not in tables  # never a picture of a sensitive window
     for path in lake.find("landing"):
         assert b"hunter2" not in lake.get_bytes(path)
@@ -94,12 +94,9 @@ def test_a_plain_window_reaches_the_lake_masked_with_its_screenshot(
 
     lake = open_store(settings.lake_url)
     tables = read_landing(lake, key_store)
-    (sample,) = tables["activity"]
-    assert (sample["app"], sample["title"], sample["keystrokes"]) == (
-        "xterm",
-        "Ticket for [masked]",
-        3,
-    )
+    activity = tables["activity"]
+    assert {(r["app"], r["title"]) for r in activity} == {("xterm", "Ticket for [masked]")}
+    assert sum(r["keystrokes"] for r in activity) == 3
     (shot,) = tables["screenshots"]
     assert shot["title"] == "Ticket for [masked]"
     image = open_image(lake.get_bytes(shot["object_path"]), key_store, shot["object_path"])

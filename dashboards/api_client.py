@@ -47,6 +47,8 @@ def _message(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:200] or response.reason_phrase
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("message") or body["error"].get("code"))
     detail = body.get("detail", body) if isinstance(body, dict) else body
     if isinstance(detail, list):  # FastAPI validation errors
         return "; ".join(
@@ -97,13 +99,12 @@ class ApiClient:
         assert self.tokens is not None
         return self.tokens
 
-    def login(self, email: str, password: str) -> Tokens:
-        response = self._send(
-            "POST", ROUTES["login"], json={"email": email, "password": password}, auth=False
-        )
-        self._keep(self._decode(response))
-        assert self.tokens is not None
-        return self.tokens
+    def login(self, email: str, password: str) -> dict[str, Any]:
+        """Sign in; keeps the tokens and returns the API's whole answer (user, company, rules)."""
+        payload = {"email": email, "password": password, "device": DASHBOARD_DEVICE}
+        body = self._decode(self._send("POST", ROUTES["login"], json=payload, auth=False))
+        self._keep(body)
+        return dict(body)
 
     def logout(self) -> None:
         if self.tokens is None:
@@ -120,6 +121,7 @@ class ApiClient:
 
     def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
+        headers["X-Device-ID"] = DASHBOARD_DEVICE["id"]  # the API checks it against the token
         if auth and self.tokens is not None:
             headers["Authorization"] = f"Bearer {self.tokens.access_token}"
         try:
@@ -140,9 +142,18 @@ class ApiClient:
         return response.json()
 
 
+# How the dashboards present themselves at sign-in: one device slot per manager, whatever the
+# browser, because the API binds a device to every sign-in.
+DASHBOARD_DEVICE: dict[str, str] = {
+    "id": "dashboard",
+    "name": "TeamTreck dashboards",
+    "os": "web",
+    "agent_version": "",
+}
+
 # The API's routes, in one place (relative to the API base URL).
 ROUTES: dict[str, str] = {
-    "login": "/auth/login",
-    "refresh": "/auth/refresh",
-    "logout": "/auth/logout",
+    "login": "/api/auth/login",
+    "refresh": "/api/auth/refresh",
+    "logout": "/api/auth/logout",
 }

@@ -16,8 +16,10 @@ from dashboards.api_client import ApiUnreachable, SessionExpired
 
 VIEWS = Path(__file__).parent / "views"
 
-# (file, title, icon, url path) of the manager pages, in menu order.
-MANAGER_PAGES = (
+PageRow = tuple[str, str, str, str]  # file, title, icon, url path
+
+# The manager pages, in menu order.
+MANAGER_PAGES: tuple[PageRow, ...] = (
     ("overview.py", "Overview", ":material/dashboard:", "overview"),
     ("live.py", "Live", ":material/sensors:", "live"),
     ("people.py", "People", ":material/groups:", "people"),
@@ -25,8 +27,10 @@ MANAGER_PAGES = (
     ("apps.py", "Apps & sites", ":material/apps:", "apps"),
     ("screenshots.py", "Screenshots", ":material/photo_library:", "screenshots"),
 )
-ADMIN_PAGES = (("settings.py", "Settings", ":material/settings:", "settings"),)
-USER_PAGES = (("timeline.py", "My day", ":material/view_timeline:", "timeline"),)
+ADMIN_PAGES: tuple[PageRow, ...] = (("settings.py", "Settings", ":material/settings:", "settings"),)
+USER_PAGES: tuple[PageRow, ...] = (
+    ("timeline.py", "My day", ":material/view_timeline:", "timeline"),
+)
 
 
 def pages_for(viewer: auth.Viewer) -> list[st.Page]:

@@ -84,10 +84,7 @@ def require_viewer() -> Viewer:
 def sign_in(email: str, password: str) -> Viewer:
     """Sign in through the API and remember the viewer in this session."""
     client = api()
-    client.login(email, password)
-    from dashboards import directory
-
-    viewer = directory.me(client)
+    viewer = viewer_from_api(client.login(email, password)["user"])
     st.session_state[VIEWER_KEY] = viewer
     log.info("signed in user %s (%s)", viewer.user_id, viewer.role)
     return viewer

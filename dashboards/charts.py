@@ -57,7 +57,7 @@ def share_bars(df: pl.DataFrame, label: str, title: str) -> alt.Chart:
     """Horizontal bars of hours per `label` (app or domain), coloured by `category`."""
     color = (
         alt.Color("category:N", scale=_category_scale(), title="category")
-        if "category" in df.columns
+        if "category" in df.columns and df["category"].null_count() < df.height
         else alt.value("#1565c0")
     )
     chart: alt.Chart = (

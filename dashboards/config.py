@@ -6,20 +6,14 @@ options over through the environment and the app builds `DashboardSettings` once
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lakehouse import default_lake_url, teamtreck_home
+
 ENV_PREFIX = "TEAMTRECK_DASHBOARD_"
-
-
-def default_home() -> Path:
-    """The deployment folder: `$TEAMTRECK_HOME` or the platform's data folder."""
-    from platformdirs import user_data_dir
-
-    return Path(os.environ.get("TEAMTRECK_HOME") or user_data_dir("teamtreck"))
 
 
 class DashboardSettings(BaseSettings):
@@ -28,21 +22,23 @@ class DashboardSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     api_url: str = Field(default="http://127.0.0.1:8000", description="Base URL of the API.")
-    lake_url: str = Field(default="", description="Root URL of the lake; default <home>/lake.")
+    lake_url: str = Field(
+        default="", description="Root URL of the lake; default $TEAMTRECK_LAKE_URL or <home>/lake."
+    )
     keys_dir: Path | None = Field(
         default=None, description="Key store folder; default <home>/keys."
     )
     storage_options: dict[str, str] = Field(
         default_factory=dict, description="fsspec options for an S3 lake (JSON in the env)."
     )
-    cache_ttl_seconds: int = Field(
-        default=60, ge=0, description="How long lake figures are reused."
+    include_landing: bool = Field(
+        default=False, description="Also show rows not compacted yet (slower on big lakes)."
     )
     live_refresh_seconds: float = Field(default=5.0, gt=0, description="Live page refresh period.")
     api_timeout_seconds: float = Field(default=10.0, gt=0)
 
     def resolved_lake_url(self) -> str:
-        return self.lake_url or str(default_home() / "lake")
+        return self.lake_url or default_lake_url()
 
     def resolved_keys_dir(self) -> Path:
-        return self.keys_dir or default_home() / "keys"
+        return self.keys_dir or teamtreck_home() / "keys"

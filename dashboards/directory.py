@@ -14,18 +14,17 @@ from dashboards.auth import Viewer, viewer_from_api
 
 # The API's routes, in one place (relative to the API base URL).
 ROUTES: dict[str, str] = {
-    "me": "/users/me",
-    "users": "/users",
-    "user": "/users/{user_id}",
-    "invitations": "/users/invite",
-    "teams": "/teams",
-    "team": "/teams/{team_id}",
-    "devices": "/devices",
-    "device": "/devices/{user_id}/{device_id}",
-    "presence": "/presence",
-    "force_end": "/sessions/{user_id}/{session_id}/force-end",
-    "rules": "/rules",
-    "audit": "/audit",
+    "me": "/api/me",
+    "users": "/api/users",
+    "invitations": "/api/users/invite",
+    "teams": "/api/teams",
+    "user_devices": "/api/users/{user_id}/devices",
+    "device": "/api/users/{user_id}/devices/{device_id}",
+    "presence": "/api/admin/presence",
+    "active_sessions": "/api/admin/sessions/active",
+    "force_end": "/api/admin/sessions/{user_id}/{session_id}/force-end",
+    "rules": "/api/rules",
+    "audit": "/api/audit/access",
 }
 
 
@@ -44,6 +43,7 @@ class Team:
     team_id: str
     name: str
     member_ids: tuple[str, ...]
+    admin_ids: tuple[str, ...] = ()
 
 
 def me(client: ApiClient) -> Viewer:
@@ -71,14 +71,24 @@ def teams(client: ApiClient) -> list[Team]:
             team_id=str(t["id"]),
             name=str(t["name"]),
             member_ids=tuple(str(m) for m in t.get("member_ids", ())),
+            admin_ids=tuple(str(m) for m in t.get("admin_ids", ())),
         )
         for t in _items(client.request("GET", ROUTES["teams"]))
     ]
 
 
 def presence(client: ApiClient) -> list[dict[str, Any]]:
-    """Per user: status, session id and start, current app (where allowed), last seen."""
-    return list(_items(client.request("GET", ROUTES["presence"])))
+    """Per device: online, status, session id and start, current app (where allowed), last seen."""
+    devices = _items(client.request("GET", ROUTES["presence"]))
+    sessions = {
+        (str(s["user_id"]), str(s["id"])): s
+        for s in _items(client.request("GET", ROUTES["active_sessions"]))
+    }
+    for device in devices:
+        session = sessions.get((str(device.get("user_id")), str(device.get("session_id"))))
+        device["session_started_at"] = session["started_at"] if session else None
+        device["session_state"] = session["state"] if session else None
+    return devices
 
 
 def force_end_session(client: ApiClient, user_id: str, session_id: str) -> None:
@@ -87,7 +97,7 @@ def force_end_session(client: ApiClient, user_id: str, session_id: str) -> None:
 
 def rules(client: ApiClient) -> dict[str, Any]:
     body = client.request("GET", ROUTES["rules"])
-    return dict(body.get("document", body)) if isinstance(body, dict) else {}
+    return dict(body.get("rules", body)) if isinstance(body, dict) else {}
 
 
 def save_rules(client: ApiClient, document: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +115,8 @@ def create_team(client: ApiClient, name: str) -> Any:
     return client.request("POST", ROUTES["teams"], json={"name": name})
 
 
-def devices(client: ApiClient) -> list[dict[str, Any]]:
-    return list(_items(client.request("GET", ROUTES["devices"])))
+def devices(client: ApiClient, user_id: str) -> list[dict[str, Any]]:
+    return list(_items(client.request("GET", ROUTES["user_devices"].format(user_id=user_id))))
 
 
 def revoke_device(client: ApiClient, user_id: str, device_id: str) -> None:
@@ -114,7 +124,10 @@ def revoke_device(client: ApiClient, user_id: str, device_id: str) -> None:
 
 
 def record_access(client: ApiClient, subject_user_id: str, resource: str, detail: str) -> None:
-    """Write who looked at whose data into the API's audit log (before showing it)."""
+    """Write who looked at whose data into the API's audit log (before showing it).
+
+    `resource` is one of the API's: timeline, screenshots, activity, sessions, apps.
+    """
     payload = {"subject_user_id": subject_user_id, "resource": resource, "detail": detail}
     client.request("POST", ROUTES["audit"], json=payload)
 
@@ -126,3 +139,21 @@ def _items(body: Any) -> list[dict[str, Any]]:
                 return list(body[key])
         return []
     return list(body or [])
+
+
+def with_categories(
+    document: dict[str, Any], match: str, changes: dict[str, str]
+) -> dict[str, Any]:
+    """The rules document with `changes` ({app or domain: category}) as productivity rules.
+
+    A changed name replaces any earlier rule for exactly that name; other rules stay in order.
+    """
+    productivity = dict(document.get("productivity") or {})
+    lowered = {name.lower() for name in changes}
+    kept = [
+        r
+        for r in productivity.get("rules", [])
+        if not (r.get("match") == match and str(r.get("pattern", "")).lower() in lowered)
+    ]
+    added = [{"match": match, "pattern": n, "category": c} for n, c in sorted(changes.items())]
+    return {**document, "productivity": {**productivity, "rules": kept + added}}

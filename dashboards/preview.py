@@ -1,10 +1,15 @@
-"""A plain-language preview of what a rules document subjects employees to (pure)."""
+"""A plain-language preview of what a rules document subjects employees to (pure).
+
+The document is the API's rules document: `tracking`, `screenshots`, `working_hours`,
+`retention_days`, `productivity`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}  # fmt: skip
 
 
 def _list(values: Any) -> str:
@@ -13,46 +18,57 @@ def _list(values: Any) -> str:
 
 
 def describe_screenshots(shots: dict[str, Any]) -> str:
-    if not shots.get("enabled", True):
+    per_hour = int(shots.get("per_hour", 6))
+    if per_hour == 0:
         return "No screenshots are taken."
-    per_hour = shots.get("per_hour", 0)
     which = {"all": "all monitors", "primary": "the primary monitor"}.get(
-        str(shots.get("monitors", "all")), "selected monitors"
+        str(shots.get("monitor_mode", "all")), "selected monitors"
     )
-    blur = " They are blurred before they leave the computer." if shots.get("blur") else ""
+    blur = " They are blurred on the computer before they are stored." if shots.get("blur") else ""
     return (
-        f"About {per_hour} screenshot(s) per hour of {which}, at random moments while working "
-        f"and never while idle or paused.{blur}"
+        f"About {per_hour} screenshot(s) per hour of {which}, at random moments during a work "
+        f"session, never while idle or paused.{blur}"
     )
 
 
-def describe_hours(hours: dict[str, Any] | None) -> str:
-    if not hours:
+def describe_hours(hours: dict[str, Any]) -> str:
+    if not hours.get("enabled"):
         return "Activity is recorded whenever a work session is running."
-    days = [DAY_NAMES[d] for d in hours.get("days", []) if 0 <= int(d) < len(DAY_NAMES)]
+    days = [DAY_NAMES.get(str(d), str(d)) for d in hours.get("days", [])]
     return (
-        f"Activity is recorded only on {_list(days)} between {hours.get('start')} and "
-        f"{hours.get('end')} ({hours.get('time_zone', 'UTC')}), and only during a work session."
+        f"Activity is recorded only on {_list(days)} between {str(hours.get('start'))[:5]} and "
+        f"{str(hours.get('end'))[:5]} ({hours.get('time_zone', 'UTC')}), during a work session."
     )
+
+
+def describe_tracking(tracking: dict[str, Any]) -> list[str]:
+    noted = ["the app in front"] if tracking.get("apps", True) else []
+    if tracking.get("titles", True):
+        noted.append("window titles")
+    if tracking.get("urls", True):
+        noted.append(
+            "web addresses without their query part"
+            if tracking.get("strip_url_query", True)
+            else "full web addresses"
+        )
+    what = ", ".join(noted) if noted else "no app, title or address"
+    return [
+        f"Every few seconds {what} are noted, with counts of keys, clicks and scrolls and the "
+        "mouse distance — never what is typed.",
+        f"After {tracking.get('idle_threshold_seconds', 300)} s without input the time counts "
+        "as idle.",
+        f"Nothing at all is recorded in these apps: {_list(tracking.get('blocked_apps'))}; "
+        f"or on these sites: {_list(tracking.get('blocked_domains'))}.",
+        f'Only "[redacted]" is recorded for these sensitive apps: '
+        f"{_list(tracking.get('sensitive_apps'))}.",
+    ]
 
 
 def describe(document: dict[str, Any]) -> list[str]:
     """What employees will be subject to, one sentence per aspect."""
-    interval = document.get("sample_interval_seconds", 10)
-    idle = document.get("idle_threshold_seconds", 300)
-    titles = "window titles" if document.get("track_titles", True) else "no window titles"
-    if document.get("track_urls", True):
-        query = " without their query part" if document.get("strip_url_query", True) else ""
-        urls = f"web addresses{query}"
-    else:
-        urls = "no web addresses"
     return [
-        describe_hours(document.get("working_hours")),
-        f"Every {interval} s the app in front, {titles} and {urls} are noted, with counts of "
-        "keys, clicks and scrolls and mouse distance — never what is typed.",
-        f"After {idle} s without input the time counts as idle.",
+        describe_hours(dict(document.get("working_hours") or {})),
+        *describe_tracking(dict(document.get("tracking") or {})),
         describe_screenshots(dict(document.get("screenshots") or {})),
-        f"Nothing at all is recorded in these apps: {_list(document.get('blocked_apps'))}; "
-        f"or on these sites: {_list(document.get('blocked_domains'))}.",
-        f"Titles are hidden in these sensitive apps: {_list(document.get('sensitive_apps'))}.",
+        f"Recorded data is deleted after {document.get('retention_days', 90)} days.",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -66,19 +67,30 @@ def serve_dashboard(tmp_path: Path) -> Iterator[object]:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped as a whole below
         )
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
         wait_until_healthy(url + "/_stcore/health", process)
         return url
 
-    yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    try:
+        yield start
+    finally:
+        for process in processes:
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a process and everything it started (SIGTERM, then SIGKILL after 10 s)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +106,42 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Two companies on a live API server, with three compacted days of simulated work."""
+    from tests.dashboards.world import ApiServer, api_settings, build_world
+
+    home = tmp_path_factory.mktemp("world")
+    settings = api_settings(home)
+    server = ApiServer(settings)
+    url = server.start()
+    try:
+        yield build_world(home, server, settings, url)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sign_in(world: object, monkeypatch: pytest.MonkeyPatch) -> object:
+    """Sign in through the login form (AppTest) as `email`; returns the app on its landing page."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboards.world import PASSWORD
+
+    for key, value in world.dashboard_env().items():  # type: ignore[attr-defined]
+        monkeypatch.setenv(f"TEAMTRECK_DASHBOARD_{key.upper()}", value)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def login(email: str) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60).run()
+        at.text_input(key="login_email").input(email)
+        at.text_input(key="login_password").input(PASSWORD)
+        at.button[0].click().run()
+        assert not at.exception, at.exception
+        return at
+
+    return login

@@ -1,0 +1,117 @@
+"""The dashboards in a real browser: Debian Chromium driven by Playwright, against a served
+dashboard process, a live API server and a compacted lake.
+
+Each page is visited by its menu link (a full reload would start a new, signed-out session),
+its figures are compared with the lake's own metrics, and a screenshot of it is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboards.data import warm_keys
+from lakehouse import metrics
+from lakehouse.engine import connect, open_lake
+from lakehouse.keys import FileKeyStore
+from tests.dashboards.world import PASSWORD, World
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+WAIT_MS = 30_000
+PAGES = ["Overview", "Live", "People", "Timeline", "Apps & sites", "Screenshots", "Settings"]
+
+
+def sign_in(browser: Any, url: str, email: str) -> Any:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("stSidebarNav").wait_for()
+    return page
+
+
+def open_page(page: Any, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    wait_until_idle(page)
+
+
+def wait_until_idle(page: Any) -> None:
+    """Wait for Streamlit to finish the script run (its status widget disappears)."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="detached")
+
+
+def metric_value(page: Any, label: str) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return str(metric.get_by_test_id("stMetricValue").inner_text()).strip()
+
+
+def menu(page: Any) -> list[str]:
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
+    return [text.strip().split("\n")[-1] for text in links]  # after the icon's name
+
+
+def select_options(page: Any, label: str) -> list[str]:
+    page.get_by_label(label).first.click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    return sorted(o.strip() for o in options)
+
+
+def today_totals(world: World, company_id: str) -> dict[str, Any]:
+    lake = open_lake(world.lake_url, FileKeyStore(world.keys_dir))
+    warm_keys(lake, company_id)  # as the dashboards do; see dashboards.data.warm_keys
+    con = connect(lake=lake, company_id=company_id)
+    today = world.days[-1]
+    frame = metrics.daily_totals(con, company_id, today, today + dt.timedelta(days=1)).pl()
+    return frame.row(0, named=True)
+
+
+def test_an_admin_visits_every_page_and_sees_the_lakes_figures(
+    world: World, serve_dashboard: Callable[..., str], chromium: Any, tmp_path: Path
+) -> None:
+    url = serve_dashboard(**world.dashboard_env())
+    page = sign_in(chromium, url, world.acme.admin.email)
+    assert menu(page) == PAGES
+    wait_until_idle(page)
+    totals = today_totals(world, world.acme.company_id)
+    assert metric_value(page, "People") == "7"
+    assert metric_value(page, "Active today") == str(totals["people"])
+    assert metric_value(page, "Hours today") == f"{totals['worked_seconds'] / 3600:.1f}"
+    assert metric_value(page, "Avg activity") == f"{totals['activity_percent']:.0f} %"
+    for title in PAGES:
+        open_page(page, title)
+        assert not page.get_by_test_id("stException").count(), f"{title} raised"
+        page.screenshot(path=str(tmp_path / f"{title.split()[0].lower()}.png"), full_page=True)
+    page.close()
+
+
+def test_a_sub_admin_and_another_companys_admin_see_only_their_own(
+    world: World, serve_dashboard: Callable[..., str], chromium: Any, tmp_path: Path
+) -> None:
+    url = serve_dashboard(**world.dashboard_env())
+    names = {p.user_id: p.name for p in world.acme.people}
+
+    lead = sign_in(chromium, url, world.sub_admin.email)
+    assert "Settings" not in menu(lead)
+    open_page(lead, "Timeline")
+    assert select_options(lead, "Person") == sorted(names[u] for u in world.red)
+    lead.screenshot(path=str(tmp_path / "sub_admin_timeline.png"), full_page=True)
+    lead.close()
+
+    other = sign_in(chromium, url, world.globex.admin.email)
+    wait_until_idle(other)
+    totals = today_totals(world, world.globex.company_id)
+    assert metric_value(other, "People") == "3"
+    assert metric_value(other, "Hours today") == f"{totals['worked_seconds'] / 3600:.1f}"
+    open_page(other, "Timeline")
+    options = select_options(other, "Person")
+    assert options == sorted(p.name for p in [world.globex.admin, *world.globex.people])
+    other.close()

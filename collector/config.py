@@ -46,13 +46,13 @@ class CollectorSettings(BaseSettings):
     public_key: str = ""
 
     # Schedule.
-    sample_interval_seconds: float = Field(10.0, gt=0)
-    batch_interval_seconds: float = Field(120.0, gt=0)
-    batch_max_rows: int = Field(500, ge=1)
+    sample_interval_seconds: float = Field(default=10.0, gt=0)
+    batch_interval_seconds: float = Field(default=120.0, gt=0)
+    batch_max_rows: int = Field(default=500, ge=1)
 
     # The on-disk spool.
     spool_dir: Path = Field(default_factory=default_spool_dir)
-    spool_budget_bytes: int = Field(500 * 1024 * 1024, ge=1024 * 1024)
+    spool_budget_bytes: int = Field(default=500 * 1024 * 1024, ge=1024 * 1024)
 
     # Where objects go: a local folder URL or s3://bucket/prefix with granted credentials.
     lake_url: str = Field(default_factory=default_lake_url)
@@ -63,12 +63,12 @@ class CollectorSettings(BaseSettings):
     s3_region: str | None = None
 
     # Uploads.
-    upload_workers: int = Field(2, ge=1, le=16)
-    upload_timeout_seconds: float = Field(30.0, gt=0)
+    upload_workers: int = Field(default=2, ge=1, le=16)
+    upload_timeout_seconds: float = Field(default=30.0, gt=0)
     backoff_seconds: tuple[float, ...] = DEFAULT_BACKOFF_SECONDS
-    backoff_jitter: float = Field(0.2, ge=0, lt=1)
-    upload_max_failures: int = Field(8, ge=1)
-    rescan_seconds: float = Field(30.0, gt=0)
+    backoff_jitter: float = Field(default=0.2, ge=0, lt=1)
+    upload_max_failures: int = Field(default=8, ge=1)
+    rescan_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("backoff_seconds")
     @classmethod

@@ -100,6 +100,27 @@ def test_a_compressed_working_day_lands_exactly(
     assert set(lake.images) == {r["capture_id"] for r in shots}
     events = [(r["kind"], r["ts"]) for r in lake.table("sessions") if r["session_id"] == session_id]
     assert events == [("start", START), ("pause", LUNCH), ("resume", BACK), ("end", HOME)]
+    # Compaction accepts every file (nothing quarantined) and the curated day equals the landing.
+    curated_rows = _compacted_activity(live_api, START.date())
+    assert sorted(r["sample_id"] for r in curated_rows) == sorted(r["sample_id"] for r in generated)
     # What the employee's page adds up equals the lake.
     record = desk.app.record.read_day(START.date())
     assert sum(e["duration_seconds"] for e in record if e["table"] == "activity") == worked
+
+
+def _compacted_activity(live_api: LiveApi, day: dt.date) -> list[dict[str, object]]:
+    from lakehouse import curated
+    from lakehouse.compaction import compact
+    from lakehouse.crypto import decryption_properties
+    from lakehouse.keys import FileKeyStore
+    from lakehouse.storage import open_store
+
+    store = open_store(live_api.settings.resolved_lake_url())
+    keys = FileKeyStore(live_api.settings.resolved_key_store_dir())
+    summary = compact(store, keys)
+    assert not summary.quarantined, summary
+    assert compact(store, keys).files_ingested == 0  # a second run is a no-op
+    parts = curated.list_parts(store, "activity", live_api.company_id, day)
+    table = curated.read_parts(store, parts, "activity", decryption_properties(keys))
+    rows: list[dict[str, object]] = table.to_pylist()
+    return rows

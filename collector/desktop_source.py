@@ -65,6 +65,11 @@ class DesktopSource:
         self._scheduler = _scheduler_for(rules.screenshots)
         self.rules = rules
 
+    @property
+    def counter(self) -> InputCounter:
+        """The input counter (its `peek()` shows this sample's counts so far)."""
+        return self._counter
+
     def apply_rules(self, rules: Rules) -> None:
         """Use new company rules from the next tick on."""
         if (rules.screenshots.per_hour, rules.screenshots.jitter_seconds) != (

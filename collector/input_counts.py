@@ -73,6 +73,17 @@ def _utc(epoch_seconds: float | None) -> datetime | None:
     return None if epoch_seconds is None else datetime.fromtimestamp(epoch_seconds, UTC)
 
 
+def _counts(tally: _Tally, distance_px: int) -> InputCounts:
+    return InputCounts(
+        keystrokes=tally.keystrokes,
+        clicks=tally.clicks,
+        scrolls=tally.scrolls,
+        mouse_distance_px=distance_px,
+        first_input_at=_utc(tally.first_at),
+        last_input_at=_utc(tally.last_at),
+    )
+
+
 class InputCounter:
     """Counts input from pynput listeners; `take()` hands over the counts and starts afresh."""
 
@@ -145,14 +156,12 @@ class InputCounter:
             tally, self._tally = self._tally, _Tally()
             whole_px = math.floor(tally.distance_px)
             self._tally.distance_px = tally.distance_px - whole_px  # carry the fraction
-        return InputCounts(
-            keystrokes=tally.keystrokes,
-            clicks=tally.clicks,
-            scrolls=tally.scrolls,
-            mouse_distance_px=whole_px,
-            first_input_at=_utc(tally.first_at),
-            last_input_at=_utc(tally.last_at),
-        )
+        return _counts(tally, whole_px)
+
+    def peek(self) -> InputCounts:
+        """The counts so far, without resetting them (for a live view, and for tests)."""
+        with self._lock:
+            return _counts(self._tally, math.floor(self._tally.distance_px))
 
     def _stop_listeners(self) -> None:
         for listener in self._listeners:

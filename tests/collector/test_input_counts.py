@@ -27,7 +27,7 @@ def _add(a: InputCounts, b: InputCounts) -> InputCounts:
 def _collect(counter: InputCounter, done: Callable[[InputCounts], bool]) -> InputCounts:
     """Take counts until `done` holds, then a little longer so that extra events would show."""
     total = InputCounts()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 20  # generous: the machine may be busy
     while not done(total) and time.monotonic() < deadline:
         time.sleep(0.05)
         total = _add(total, counter.take())

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sensing_helpers import wait_for_keys
 
 from collector.desktop import DesktopUnsupportedError
 from collector.desktop_source import DesktopSource
@@ -34,6 +35,7 @@ def rows(observed: list[Observed], table: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def make_source(x_display: object, xdotool) -> Iterator[Callable[[Rules], DesktopSource]]:
+    """Desktop sources on the test display; closed (listeners stopped) after the test."""
     sources: list[DesktopSource] = []
 
     def make(rules: Rules) -> DesktopSource:
@@ -60,7 +62,7 @@ def test_a_sensitive_apps_title_never_leaves_the_sampler(
     source = make_source(rules)
     observed = [source.tick(now())]
     xdotool.type("hunter2")
-    time.sleep(0.3)
+    wait_for_keys(source, 7)
     observed += [source.tick(now()), source.flush(now())]
     activity = rows(observed, "activity")  # the typed-in sample and the short one ended by flush
     assert {(row["app"], row["title"], row["url"]) for row in activity} == {
@@ -87,7 +89,8 @@ def test_a_plain_window_gives_masked_titles_counts_and_screenshots(
     xdotool.type("fix")
     xdotool.move(200, 200)  # over the window: a click on the bare desktop takes the focus away
     xdotool.click(1, repeat=2)
-    time.sleep(0.3)
+    wait_for_keys(source, 3)
+    time.sleep(0.2)  # the clicks were sent after the keys
     observed += [source.tick(now()), source.flush(now())]
     sample, *rest = rows(observed, "activity")
     assert (sample["app"], sample["title"]) == ("xterm", "Ticket ACME-4711 for customer [masked]")
@@ -108,25 +111,30 @@ def test_idle_starts_at_the_last_input_and_ends_with_new_input(
     titled_window("reading")
     source = make_source(Rules.model_validate({"tracking": {"idle_threshold_seconds": 1.5}}))
     observed = [source.tick(now())]
+    before_last = now()
     xdotool.key("space")
-    last_input = now()
-    for _ in range(8):  # 2.4 s without input
-        time.sleep(0.3)
+    after_last = now()
+    deadline = time.monotonic() + 30
+    while not rows(observed, "sessions") and time.monotonic() < deadline:
+        time.sleep(0.3)  # ticks without input until the threshold has passed
         observed.append(source.tick(now()))
+    before_back = now()
     xdotool.key("space")
-    back = now()
-    time.sleep(0.2)
+    after_back = now()
+    wait_for_keys(source, 1)
     observed += [source.tick(now()), source.flush(now())]
-    events = rows(observed, "sessions")
-    assert [e["kind"] for e in events] == ["idle_start", "idle_end"]
-    assert abs((events[0]["ts"] - last_input).total_seconds()) < 0.25
-    assert abs((events[1]["ts"] - back).total_seconds()) < 0.25
+
+    start, end = rows(observed, "sessions")
+    assert (start["kind"], end["kind"]) == ("idle_start", "idle_end")
+    slack = dt.timedelta(milliseconds=50)
+    assert before_last - slack <= start["ts"] <= after_last + slack  # the last input, not later
+    assert before_back - slack <= end["ts"] <= after_back + slack
     samples = rows(observed, "activity")
     idle = [s for s in samples if s["status"] == "idle"]
     assert idle
     assert all(s["keystrokes"] == 0 for s in idle)
     idle_total = sum(s["idle_seconds"] for s in samples)
-    assert abs(idle_total - (back - last_input).total_seconds()) < 0.5
+    assert idle_total == pytest.approx((end["ts"] - start["ts"]).total_seconds(), abs=0.01)
 
 
 def test_new_rules_apply_from_the_next_tick(
@@ -136,11 +144,11 @@ def test_new_rules_apply_from_the_next_tick(
     source = make_source(Rules())
     observed = [source.tick(now())]
     xdotool.type("a")
-    time.sleep(0.2)
+    wait_for_keys(source, 1)
     observed.append(source.tick(now()))
     source.apply_rules(Rules.model_validate({"tracking": {"titles": False}}))
     xdotool.type("b")
-    time.sleep(0.2)
+    wait_for_keys(source, 1)
     observed += [source.tick(now()), source.flush(now())]
     first, *later = [row["title"] for row in rows(observed, "activity")]
     assert first == "Payroll — March"

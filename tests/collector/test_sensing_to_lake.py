@@ -7,13 +7,13 @@ a local lake; the lake is read back with the company's private key, as the compa
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from pipeline_rows import COMPANY, USER, company_keys, read_landing
+from sensing_helpers import wait_for_keys
 
 from collector.agent import assemble
 from collector.config import CollectorSettings
@@ -49,7 +49,7 @@ def test_a_sensitive_window_reaches_the_lake_only_as_redacted(
     try:
         agent.tick()
         xdotool.type("hunter2")
-        time.sleep(0.3)
+        wait_for_keys(agent.source, 7)  # type: ignore[arg-type]
         agent.tick()
     finally:
         agent.close(drain_seconds=30)
@@ -86,7 +86,7 @@ def test_a_plain_window_reaches_the_lake_masked_with_its_screenshot(
     try:
         agent.tick()
         xdotool.type("abc")
-        time.sleep(0.3)
+        wait_for_keys(agent.source, 3)  # type: ignore[arg-type]
         agent.tick()
     finally:
         agent.close(drain_seconds=30)

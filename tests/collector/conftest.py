@@ -205,20 +205,7 @@ class TitledWindow:
 
     def __init__(self, display: XDisplay, title: str, geometry: str) -> None:
         self.env = display.env
-        # -u8 and utf8Title: the title goes out as UTF-8 (_NET_WM_NAME), not as compound text.
-        command = [
-            "xterm",
-            "-u8",
-            "-xrm",
-            "XTerm*utf8Title: true",
-            "-T",
-            title,
-            "-geometry",
-            geometry,
-            "-e",
-            "sleep",
-            "600",
-        ]
+        command = ["xterm", "-T", title, "-geometry", geometry, "-e", "sleep", "600"]
         self.process = subprocess.Popen(command, env=self.env, stderr=subprocess.DEVNULL)
         self.pid = self.process.pid
         self.window_id = self._find()

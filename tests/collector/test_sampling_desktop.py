@@ -162,3 +162,26 @@ def test_a_wayland_session_is_refused_with_a_reason(
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     with pytest.raises(DesktopUnsupportedError, match="Wayland"):
         DesktopSource(IDS, image_path, Rules(), "0.1.0-test")
+
+
+def test_a_failing_screen_grab_costs_the_screenshot_not_the_samples(
+    x_display: object, titled_window, xdotool
+) -> None:
+    titled_window("grab fails")
+
+    def broken_grab(_rules: object) -> list[Any]:
+        raise OSError("XGetImage failed")
+
+    rules = Rules.model_validate({"screenshots": {"per_hour": 30, "jitter_seconds": 0}})
+    source = DesktopSource(IDS, image_path, rules, "0.1.0-test", grab=broken_grab)
+    try:
+        source.tick(now())
+        xdotool.type("ok")
+        wait_for_keys(source, 2)
+        observed = [source.tick(now()), source.flush(now())]
+    finally:
+        source.close()
+        xdotool.nudge()
+    assert sum(row["keystrokes"] for row in rows(observed, "activity")) == 2
+    assert rows(observed, "screenshots") == []
+    assert all(not o.shots for o in observed)

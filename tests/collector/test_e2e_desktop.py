@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from lake_view import read_landing
-from test_e2e_app import Desk, start_desk
+from test_e2e_app import Desk, start_desk, wait_for
 
 from lakehouse.keys import FileKeyStore
 from lakehouse.storage import open_store
@@ -110,3 +110,37 @@ def test_a_real_work_session_reaches_the_s3_lake(
     # And what the employee sees matches: the record of today has the same samples.
     page = desk.app.record.read_day(samples[0]["ts"].date())
     assert sum(e.get("keystrokes", 0) for e in page if e["table"] == "activity") == 14
+
+
+def test_new_rules_change_what_the_desktop_records(
+    s3_api: LiveApi,
+    desktop_desk: Desk,
+    titled_window: Callable[..., Any],
+    xdotool: Any,
+    s3_endpoint: str,
+) -> None:
+    desk = desktop_desk
+    window = titled_window(TITLE, geometry="80x24+100+100")
+    xdotool.move(300, 200)
+    desk.tell("login", email=s3_api.employee_email, password=s3_api.password)
+    desk.tell("start")
+    time.sleep(1.5)
+    xdotool.type("before")
+    time.sleep(2.5)
+    admin = s3_api.admin()
+    document = admin.call("GET", "/rules")["rules"]
+    document["tracking"]["title_masks"] = ["Quarterly"]
+    admin.call("PUT", "/rules", json=document)
+    wait_for(
+        "the new rules", lambda: desk.app.recorder.rules.tracking.title_masks == ("Quarterly",)
+    )
+    time.sleep(1.5)  # let the sample running across the change end
+    window.activate()
+    xdotool.type("after")
+    time.sleep(2.5)
+    desk.tell("end")
+
+    typed = [r for r in _lake(s3_api, s3_endpoint).table("activity") if r["keystrokes"]]
+    assert typed[0]["title"] == TITLE
+    assert typed[-1]["title"] == "[masked] plan – draft"
+    assert sum(r["keystrokes"] for r in typed) == len("before") + len("after")

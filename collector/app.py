@@ -210,8 +210,8 @@ class CollectorApp:
         return self.page.url
 
     def snapshot(self) -> Snapshot:
-        status = self.recorder.status()
-        waiting = status.spool.pending_count if status else 0
+        status = self.recorder.status() if self.recorder.agent is not None else None
+        waiting = status.spool.pending_count if status else self.recorder.waiting_between_sessions()
         worked = self.work.worked_seconds()
         return Snapshot(self._state(), worked, waiting, self.message or self.recorder.failure)
 
@@ -314,6 +314,7 @@ class CollectorApp:
             beating.join(timeout=10)
         if self.page is not None:
             self.page.stop()
+        self.recorder.close()
         if self.tray is not None:
             self.tray.stop()
         self.api.close()

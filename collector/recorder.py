@@ -20,7 +20,7 @@ from collector.batching import Batcher
 from collector.config import CollectorSettings
 from collector.rules import Rules
 from collector.source import Observed, Source
-from collector.uploader import Destination
+from collector.uploader import Destination, Uploader
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class AgentRecorder:
         self._thread: threading.Thread | None = None
         self.last_status: AgentStatus | None = None
         self.failure = ""  # why the running agent stopped on its own, shown in the tray
+        self._between: Uploader | None = None
 
     def _source(self, ids: Mapping[str, str], batcher: Batcher) -> Source:
         source = self.make_source(ids, batcher, self.rules)
@@ -91,6 +92,7 @@ class AgentRecorder:
 
     def start(self, session_id: str) -> None:
         self.failure = ""
+        self._stop_between_sessions()  # the new agent's uploader takes the spool over
         settings = self.settings_for(session_id)
         agent = assemble(settings, self._source, clock=self.clock, destination=self.destination)
         agent.listeners.extend(self.row_listeners)
@@ -125,6 +127,39 @@ class AgentRecorder:
         agent.close()
         self.last_status = agent.status()
         self.agent = None
+        if self.last_status.spool.pending_count:
+            self._upload_between_sessions(agent)
+
+    def _upload_between_sessions(self, agent: Agent) -> None:
+        """Keep sending what is still spooled after work ended (e.g. the store was down)."""
+        uploader = agent.uploader
+        self._between = Uploader(
+            agent.batcher.spool,
+            uploader.destination,
+            workers=uploader.workers,
+            backoff=uploader.backoff,
+            max_failures=uploader.max_failures,
+            rescan_seconds=uploader.rescan_seconds,
+        )
+        self._between.start()
+        log.info(
+            "uploading %d spooled objects between sessions",
+            self.last_status.spool.pending_count if self.last_status else 0,
+        )
+
+    def _stop_between_sessions(self) -> None:
+        if self._between is not None:
+            self._between.stop()
+            self._between = None
+
+    def close(self) -> None:
+        """Stop everything this recorder runs (quitting the app)."""
+        self.stop()
+        self._stop_between_sessions()
+
+    def waiting_between_sessions(self) -> int:
+        between = self._between
+        return between.spool.stats().pending_count if between is not None else 0
 
     def apply_rules(self, rules: Rules) -> None:
         """Use new rules now (the running source) and for every later session."""

@@ -269,3 +269,34 @@ def test_tray_menu_drives_the_app(live_api: LiveApi, tmp_path: Path, x_display: 
         tray.stop()
         del tray, items
         gc.collect()
+
+
+@pytest.mark.slow
+def test_work_started_while_the_server_is_down_arrives_later(
+    live_api: LiveApi, tmp_path: Path
+) -> None:
+    first = start_desk(live_api, tmp_path)
+    first.tell("login", email=live_api.employee_email, password=live_api.password)
+    first.tell("quit")
+    first.thread.join(timeout=30)
+    live_api.stop()  # the next morning the server is down
+    desk = start_desk(live_api, tmp_path)
+    try:
+        session_id = desk.tell("start")["session_id"]  # works offline: key and rules are cached
+        wait_for("samples", lambda: len(desk.sources.rows("activity")) >= 6)
+        desk.tell("end")
+        status = desk.tell("status")
+        assert status["uploads_waiting"] > 0  # no storage grant yet: kept on disk
+        assert status["events_waiting"] == 2
+        live_api.start()
+        wait_for("the uploads", lambda: desk.tell("status")["uploads_waiting"] == 0, 30)
+        wait_for("the events", lambda: desk.tell("status")["events_waiting"] == 0, 30)
+        lake = lake_of(live_api)
+        generated = desk.sources.rows("activity")
+        assert sorted(lake.rows["activity"]) == sorted(r["sample_id"] for r in generated)
+        kinds = [r["kind"] for r in lake.table("sessions") if r["session_id"] == session_id]
+        assert kinds == ["start", "end"]
+        assert live_api.admin().call("GET", "/admin/sessions/active") == []
+    finally:
+        desk.app.quit()
+        desk.thread.join(timeout=30)

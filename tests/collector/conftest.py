@@ -11,7 +11,10 @@
   through the XTEST extension, which the X server and pynput see as real input.
 
 Tests using them are marked `@pytest.mark.display`; without Xvfb on the machine they skip locally
-and fail in CI (where `.ci/run` installs it).
+and fail in CI (where `.ci/run` installs it). Gotchas: a stopped pynput listener's thread ends only
+on its next X event, so call `xdotool.nudge()` after stopping one; a click on the bare desktop
+takes the focus away (move the pointer over a window first); pynput counts on its own thread, so
+wait for the counts (`InputCounter.peek()`) rather than sleeping a fixed time.
 """
 
 from __future__ import annotations

@@ -138,6 +138,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, help="days for the query bench (default 30; quick 7)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lake-url", help="an empty lake to use (default: a temporary folder)")
+    parser.add_argument("--only", choices=["landing", "queries"], help="run one half only")
     args = parser.parse_args()
     users = args.users or (50 if args.quick else 1000)
     days = args.days or (7 if args.quick else 30)
@@ -146,10 +147,12 @@ def main() -> None:
     today = dt.datetime.now(dt.UTC).date()
     print(f"lakehouse bench: {users} people, {days} days, {args.workers} workers  [{_load()}]")
     with tempfile.TemporaryDirectory(prefix="tt-bench-") as folder:
-        landing_lake = open_store(args.lake_url or Path(folder, "landing-lake").as_uri())
-        bench_landing(landing_lake, keys, users, today - dt.timedelta(days=1), args.workers)
-        query_lake = open_store(Path(folder, "query-lake").as_uri())
-        bench_queries(query_lake, keys, users, days, today - dt.timedelta(days=days))
+        if args.only != "queries":
+            landing_lake = open_store(args.lake_url or Path(folder, "landing-lake").as_uri())
+            bench_landing(landing_lake, keys, users, today - dt.timedelta(days=1), args.workers)
+        if args.only != "landing":
+            query_lake = open_store(Path(folder, "query-lake").as_uri())
+            bench_queries(query_lake, keys, users, days, today - dt.timedelta(days=days))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.parquet.encryption as pe
 
-from lakehouse import curated, ledger
+from lakehouse import curated, ledger, rollups
 from lakehouse.crypto.pme import decryption_properties
 from lakehouse.errors import LayoutError
 from lakehouse.intake import Intake, Limits, read_chunk
@@ -123,8 +123,11 @@ def _read_group(run: _Run, table: str, todo: list[tuple[str, LandingKey]]) -> In
 
 
 def _write_day(run: _Run, table: str, company: str, day: dt.date, rows: pa.Table) -> None:
-    parts = curated.list_parts(run.store, table, company, day)
     public_key = run.key_store.current_public_key(company)
+    if table == "activity":
+        parts = rollups.repair(run.store, company, day, public_key, run.decryption)
+    else:
+        parts = curated.list_parts(run.store, table, company, day)
     merge = len(parts) >= MAX_PARTS
     columns = None if merge else [ROW_ID[table]]
     old = curated.read_parts(run.store, parts, table, run.decryption, columns)
@@ -135,10 +138,13 @@ def _write_day(run: _Run, table: str, company: str, day: dt.date, rows: pa.Table
     run.summary.rows_written += rows.num_rows
     if merge:
         rows = pa.concat_tables([old, rows.cast(old.schema)])
-    curated.write_part(run.store, table, company, day, rows, public_key)
+    replaced = parts if merge else []
+    if table == "activity":
+        rollups.write_activity_part(run.store, company, day, rows, public_key, replaced)
+    else:
+        curated.write_part(run.store, table, company, day, rows, public_key)
+        run.store.delete(replaced)
     run.summary.partitions_written += 1
-    if merge:
-        run.store.delete(parts)
 
 
 def _compact_group(

@@ -22,14 +22,52 @@ import pyarrow.parquet.encryption as pe
 
 from lakehouse.crypto.pme import write_encrypted
 from lakehouse.keys import CompanyPublicKey
-from lakehouse.schema import ROW_ID
+from lakehouse.schema import ROW_ID, UTC_TS
 from lakehouse.storage import Store
 from lakehouse.validation import schema_for
 
 CURATED = "curated"
 CURATED_TABLES = ("activity", "screenshots", "sessions")
+# Per-user-per-day sums of activity, written beside each activity part (see lakehouse.rollups).
+ROLLUP_SCHEMAS: dict[str, pa.Schema] = {
+    "daily": pa.schema(
+        [("company_id", pa.string()), ("user_id", pa.string())]
+        + [(n, pa.float64()) for n in ("worked_seconds", "active_seconds", "idle_seconds")]
+        + [("input_seconds", pa.float64())]
+        + [(n, pa.int64()) for n in ("keystrokes", "clicks", "scrolls", "mouse_distance_px")]
+        + [("first_seen_at", UTC_TS), ("last_seen_at", UTC_TS), ("samples", pa.int64())]
+    ),
+    "apps": pa.schema(
+        [
+            ("company_id", pa.string()),
+            ("user_id", pa.string()),
+            ("app", pa.string()),
+            ("domain", pa.string()),
+            ("active_seconds", pa.float64()),
+            ("samples", pa.int64()),
+        ]
+    ),
+}
+ALL_TABLES = CURATED_TABLES + tuple(ROLLUP_SCHEMAS)
 ROW_GROUP_ROWS = 128 * 1024  # ~40 users' day per group: a one-user query reads one or two groups
 SORT_KEYS = [("user_id", "ascending"), ("ts", "ascending")]
+
+
+def table_schema(table_name: str) -> pa.Schema:
+    """Return the schema of a curated table (a contract table or a rollup)."""
+    if table_name in ROLLUP_SCHEMAS:
+        return ROLLUP_SCHEMAS[table_name]
+    return schema_for(table_name)
+
+
+def _sort_keys(table_name: str) -> list[tuple[str, str]]:
+    return SORT_KEYS if table_name in CURATED_TABLES else SORT_KEYS[:1]
+
+
+def new_part_name() -> str:
+    """Return a new, unique part file name."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
 
 
 def partition_prefix(table_name: str, company_id: str, day: dt.date) -> str:
@@ -68,7 +106,7 @@ def read_parts(
         for p in paths
     ]
     if not tables:
-        target = schema_for(table_name)
+        target = table_schema(table_name)
         return target.empty_table().select(columns) if columns else target.empty_table()
     return pa.concat_tables(tables).combine_chunks()
 
@@ -80,18 +118,20 @@ def write_part(
     day: dt.date,
     rows: pa.Table,
     public_key: CompanyPublicKey,
+    name: str | None = None,
 ) -> str:
     """Sort `rows`, write them as one encrypted part of the partition and return its path."""
-    target = schema_for(table_name)
-    ordered = rows.cast(target).sort_by(SORT_KEYS)
+    target = table_schema(table_name)
+    keys = _sort_keys(table_name)
+    ordered = rows.select(target.names).cast(target).sort_by(keys)
     data = write_encrypted(
         ordered,
         public_key,
+        compression="zstd",
         row_group_size=ROW_GROUP_ROWS,
-        sorting_columns=pq.SortingColumn.from_ordering(target, SORT_KEYS),
+        sorting_columns=pq.SortingColumn.from_ordering(target, keys),
     )
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    name = f"part-{stamp}-{uuid.uuid4().hex[:8]}.parquet"
+    name = name or new_part_name()
     path = f"{partition_prefix(table_name, company_id, day)}/{name}"
     store.put_bytes(path, data)
     return path

@@ -29,7 +29,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from lakehouse.crypto.pme import dataset_decryption_config
-from lakehouse.curated import CURATED, CURATED_TABLES
+from lakehouse.curated import ALL_TABLES, CURATED, CURATED_TABLES, table_schema
 from lakehouse.home import teamtreck_home
 from lakehouse.keys import FileKeyStore, KeyStore
 from lakehouse.layout import check_id
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 PARTITIONS = pa.schema([("company", pa.string()), ("date", pa.date32())])
+ROLLUP_VIEWS = {"daily": "daily_parts", "apps": "app_parts"}
 
 
 @dataclass
@@ -69,7 +70,7 @@ def open_lake(
 
 
 def _empty(table_name: str) -> ds.Dataset:
-    target = schema_for(table_name).remove_metadata()
+    target = table_schema(table_name).remove_metadata()
     for field in PARTITIONS:
         target = target.append(field)
     return ds.dataset(target.empty_table())
@@ -77,8 +78,8 @@ def _empty(table_name: str) -> ds.Dataset:
 
 def dataset(lake: Lake, table_name: str, company_id: str | None = None) -> ds.Dataset:
     """Return the decrypting Arrow dataset of a curated table (one company's, if given)."""
-    if table_name not in CURATED_TABLES:
-        raise ValueError(f"unknown table {table_name!r}: expected one of {CURATED_TABLES}.")
+    if table_name not in ALL_TABLES:
+        raise ValueError(f"unknown table {table_name!r}: expected one of {ALL_TABLES}.")
     base = f"{CURATED}/{table_name}"
     if company_id is not None:
         base += f"/company={check_id(company_id, 'company id')}"
@@ -101,7 +102,7 @@ def dataset(lake: Lake, table_name: str, company_id: str | None = None) -> ds.Da
 def _view_sql(table_name: str, source: str) -> str:
     columns = [
         "company AS company_id" if name == "company_id" else f'"{name}"'
-        for name in schema_for(table_name).names
+        for name in table_schema(table_name).names
     ]
     return f'SELECT {", ".join(columns)}, "date" AS day FROM {source}'  # noqa: S608 (constants and bound parameters only)
 
@@ -124,22 +125,36 @@ def connect(
     """
     import duckdb
 
-    from lakehouse import metrics, tail
+    from lakehouse import tail
 
     lake = lake or open_lake(lake_url, keystore, **storage_options)
     con = duckdb.connect()
     if not lake.store.is_local:
         con.register_filesystem(lake.store.fs)
-    for table_name in CURATED_TABLES:
+    for table_name in ALL_TABLES:
         con.register(f"curated_{table_name}", dataset(lake, table_name, company_id))
+    for table_name in CURATED_TABLES:
         view = _view_sql(table_name, f"curated_{table_name}")
         if include_landing:
             con.register(f"landing_{table_name}", tail.pending_rows(lake, table_name, company_id))
             view = tail.union_sql(table_name, view, _view_sql(table_name, f"landing_{table_name}"))
         con.execute(f"CREATE VIEW {table_name} AS {view}")
+    landing_activity = _view_sql("activity", "landing_activity") if include_landing else None
+    _create_metric_views(con, landing_activity)
+    return con
+
+
+def _create_metric_views(con: duckdb.DuckDBPyConnection, landing_activity: str | None) -> None:
+    """Create the rollup views (stored rollups + those of `landing_activity` rows) and metrics."""
+    from lakehouse import metrics, rollups
+
+    for rollup, sql in rollups.ROLLUPS.items():
+        view = _view_sql(rollup, f"curated_{rollup}")
+        if landing_activity is not None:
+            view += f" UNION ALL BY NAME ({sql.format(source=f'({landing_activity})')})"
+        con.execute(f"CREATE VIEW {ROLLUP_VIEWS[rollup]} AS {view}")
     for name, sql in metrics.VIEWS.items():
         con.execute(f"CREATE VIEW {name} AS {sql}")
-    return con
 
 
 def connect_tables(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
@@ -149,8 +164,6 @@ def connect_tables(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     """
     import duckdb
 
-    from lakehouse import metrics
-
     con = duckdb.connect()
     for table_name in CURATED_TABLES:
         rows = tables.get(table_name, schema_for(table_name).empty_table())
@@ -158,8 +171,9 @@ def connect_tables(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
         rows = rows.append_column("date", pc.cast(rows["ts"], pa.date32()))
         con.register(f"curated_{table_name}", rows)
         con.execute(f"CREATE VIEW {table_name} AS {_view_sql(table_name, f'curated_{table_name}')}")
-    for name, sql in metrics.VIEWS.items():
-        con.execute(f"CREATE VIEW {name} AS {sql}")
+    for rollup in ROLLUP_VIEWS:
+        con.register(f"curated_{rollup}", _empty(rollup).to_table())
+    _create_metric_views(con, "SELECT * FROM activity")
     return con
 
 

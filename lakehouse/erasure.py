@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pyarrow.compute as pc
 import pyarrow.parquet.encryption as pe
 
-from lakehouse import curated, ledger
+from lakehouse import curated, ledger, rollups
 from lakehouse.crypto.pme import decryption_properties
 from lakehouse.keys import KeyStore
 from lakehouse.layout import LANDING_TABLES, check_id
@@ -76,10 +76,15 @@ def _rewrite_partition(
         return 0
     rows = curated.read_parts(store, parts, table, decryption)
     kept = rows.filter(pc.not_equal(rows["user_id"], user_id))
-    if kept.num_rows:
-        public_key = key_store.current_public_key(company_id)
-        curated.write_part(store, table, company_id, day, kept, public_key)
-    store.delete(parts)
+    public_key = key_store.current_public_key(company_id)
+    if table == "activity" and kept.num_rows:
+        rollups.write_activity_part(store, company_id, day, kept, public_key, replaces=parts)
+    elif table == "activity":
+        rollups.delete_activity_parts(store, parts)
+    else:
+        if kept.num_rows:
+            curated.write_part(store, table, company_id, day, kept, public_key)
+        store.delete(parts)
     return removed
 
 
@@ -101,6 +106,9 @@ def erase_user(store: Store, key_store: KeyStore, company_id: str, user_id: str)
             if removed:
                 report.rows_removed[table] += removed
                 report.partitions_rewritten += 1
+    days = {d for r in rollups.ROLLUPS for d in curated.partition_days(store, r, company_id)}
+    for day in sorted(days):  # rollups left without their activity part (a crash) go too
+        rollups.repair(store, company_id, day, key_store.current_public_key(company_id), decryption)
     forgotten = ledger.forget_user(store, company_id, user_id)
     if forgotten:
         report.objects_removed["ledger entries"] += forgotten
@@ -118,7 +126,7 @@ def find_remains(store: Store, key_store: KeyStore, company_id: str, user_id: st
         ):
             remains.append(path)
     decryption = decryption_properties(key_store)
-    for table in curated.CURATED_TABLES:
+    for table in curated.ALL_TABLES:
         for day in curated.partition_days(store, table, company_id):
             parts = curated.list_parts(store, table, company_id, day)
             users = curated.read_parts(store, parts, table, decryption, ["user_id"])["user_id"]

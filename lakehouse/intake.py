@@ -59,7 +59,9 @@ def read_file(data: bytes, table_name: str, decryption: pe.FileDecryptionPropert
     if data[-4:] == b"PAR1" and data[:4] == b"PAR1":  # lake files always encrypt their footer
         raise Rejection(Reason.NOT_ENCRYPTED, "a plaintext Parquet file; collectors must encrypt")
     try:
-        table = pq.ParquetFile(pa.BufferReader(data), decryption_properties=decryption).read()
+        # One file is tiny: read its columns on this thread (files are read in parallel instead).
+        reader = pq.ParquetFile(pa.BufferReader(data), decryption_properties=decryption)
+        table = reader.read(use_threads=False)
     except Exception as e:  # pyarrow raises OSError/ArrowException; our KMS client raises ours
         raise _classify(data, e) from e
     expected = schema.TABLES[table_name]

@@ -17,7 +17,7 @@ collector records samples only while a work session runs and is not paused. Per 
 
 Functions take a connection from `lakehouse.connect`, a company, a half-open day range
 ``[start, end)`` (UTC dates) and optional users, and return lazy DuckDB relations (call
-``.arrow()``, ``.pl()`` or ``.df()``).
+``.to_arrow_table()``, ``.pl()`` or ``.df()``).
 """
 
 from __future__ import annotations
@@ -33,37 +33,58 @@ IDLE: Final = "least(greatest(idle_seconds, 0), duration_seconds)"
 ACTIVE: Final = f"(duration_seconds - {IDLE})"
 HAS_INPUT: Final = "(keystrokes > 0 OR clicks > 0 OR scrolls > 0 OR mouse_distance_px > 0)"
 
-DAILY_SUMMARY_SQL: Final = f"""
+# Per-user-per-day sums over samples (`source`: a table of activity rows with a `day`).
+# Compaction stores these next to each activity part (`lakehouse.rollups`), so dashboards sum a
+# few thousand rows instead of millions; connections compute them for not-yet-compacted rows.
+DAILY_PARTS_SQL: Final = f"""
 SELECT company_id, user_id, day,
        sum(duration_seconds)::DOUBLE AS worked_seconds,
        sum({ACTIVE})::DOUBLE AS active_seconds,
        sum({IDLE})::DOUBLE AS idle_seconds,
        sum(CASE WHEN {HAS_INPUT} THEN duration_seconds ELSE 0 END)::DOUBLE AS input_seconds,
-       round(100 * sum(CASE WHEN {HAS_INPUT} THEN duration_seconds ELSE 0 END)
-             / nullif(sum(duration_seconds), 0), 1) AS activity_percent,
-       sum(keystrokes) AS keystrokes, sum(clicks) AS clicks, sum(scrolls) AS scrolls,
-       sum(mouse_distance_px) AS mouse_distance_px,
+       sum(keystrokes)::BIGINT AS keystrokes, sum(clicks)::BIGINT AS clicks,
+       sum(scrolls)::BIGINT AS scrolls, sum(mouse_distance_px)::BIGINT AS mouse_distance_px,
        min(ts) AS first_seen_at,
        max(ts + to_microseconds((duration_seconds * 1e6)::BIGINT)) AS last_seen_at,
        count(*) AS samples
-FROM activity
+FROM {{source}}
 GROUP BY company_id, user_id, day
 """  # noqa: S608 (constants and bound parameters only)
 
-APP_USAGE_SQL: Final = f"""
-SELECT company_id, user_id, day, coalesce(app, '[unknown]') AS app,
+APP_PARTS_SQL: Final = f"""
+SELECT company_id, user_id, day, app, domain,
        sum({ACTIVE})::DOUBLE AS active_seconds, count(*) AS samples
-FROM activity
-GROUP BY ALL
+FROM {{source}}
+GROUP BY company_id, user_id, day, app, domain
 """  # noqa: S608 (constants and bound parameters only)
 
-DOMAIN_USAGE_SQL: Final = f"""
+DAILY_SUMMARY_SQL: Final = """
+SELECT company_id, user_id, day,
+       sum(worked_seconds) AS worked_seconds, sum(active_seconds) AS active_seconds,
+       sum(idle_seconds) AS idle_seconds, sum(input_seconds) AS input_seconds,
+       round(100 * sum(input_seconds) / nullif(sum(worked_seconds), 0), 1) AS activity_percent,
+       sum(keystrokes) AS keystrokes, sum(clicks) AS clicks, sum(scrolls) AS scrolls,
+       sum(mouse_distance_px) AS mouse_distance_px,
+       min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at,
+       sum(samples) AS samples
+FROM daily_parts
+GROUP BY company_id, user_id, day
+"""
+
+APP_USAGE_SQL: Final = """
+SELECT company_id, user_id, day, coalesce(app, '[unknown]') AS app,
+       sum(active_seconds) AS active_seconds, sum(samples) AS samples
+FROM app_parts
+GROUP BY ALL
+"""
+
+DOMAIN_USAGE_SQL: Final = """
 SELECT company_id, user_id, day, domain,
-       sum({ACTIVE})::DOUBLE AS active_seconds, count(*) AS samples
-FROM activity
+       sum(active_seconds) AS active_seconds, sum(samples) AS samples
+FROM app_parts
 WHERE domain IS NOT NULL
 GROUP BY ALL
-"""  # noqa: S608 (constants and bound parameters only)
+"""
 
 PAUSES_SQL: Final = """
 SELECT company_id, user_id, day, session_id, ts AS paused_at, next_ts AS resumed_at,
@@ -76,7 +97,7 @@ FROM (
 WHERE kind = 'pause' AND next_kind IN ('resume', 'end', 'force_end')
 """
 
-# Views every connection has (`lakehouse.connect`).
+# Views every connection has (`lakehouse.connect`), over `daily_parts` and `app_parts`.
 VIEWS: Final = {
     "daily_summary": DAILY_SUMMARY_SQL,
     "app_usage": APP_USAGE_SQL,
@@ -208,10 +229,10 @@ def top_apps(
     clause, params = where(company_id, start, end, user_ids)
     return con.sql(
         f"""SELECT user_id, app, active_seconds, rank FROM (
-                SELECT user_id, app, sum({ACTIVE})::DOUBLE AS active_seconds,
+                SELECT user_id, app, sum(active_seconds) AS active_seconds,
                        row_number() OVER (PARTITION BY user_id
-                                          ORDER BY sum({ACTIVE}) DESC, app) AS rank
-                FROM activity WHERE {clause} GROUP BY user_id, app)
+                                          ORDER BY sum(active_seconds) DESC, app) AS rank
+                FROM app_usage WHERE {clause} GROUP BY user_id, app)
             WHERE rank <= {int(limit)} ORDER BY user_id, rank""",  # noqa: S608 (constants and bound parameters only)
         params=params,
     )

@@ -132,3 +132,30 @@ def test_companies_without_keys_are_left_in_landing(
     assert lake_store.find("quarantine") == []
     path = landing_path("sessions", "acme", "user-0001", DAY, "x", "parquet")
     assert any(p.startswith(path.rsplit("/", 1)[0]) for p in lake_store.find("landing/sessions"))
+
+
+def test_rollups_stay_paired_with_activity_parts_after_a_crash(
+    lake_store: Store, company_pair: CompanyKeyPair, key_store: FileKeyStore
+) -> None:
+    rows = activity_rows(12, user_id="ada")
+    day = rows[0]["ts"].date()
+    put_raw(lake_store, company_pair.public, "activity", rows, day=day, object_id="one")
+    compact(lake_store, key_store)
+    # As if compaction had died between writing an activity part and its rollups …
+    lake_store.delete(list_parts(lake_store, "daily", "acme", day))
+    # … or between writing rollups and their activity part.
+    orphan = list_parts(lake_store, "apps", "acme", day)[0].replace("part-", "part-orphan-")
+    lake_store.put_bytes(
+        orphan, lake_store.get_bytes(list_parts(lake_store, "apps", "acme", day)[0])
+    )
+
+    put_raw(
+        lake_store, company_pair.public, "activity", activity_rows(12), day=day, object_id="two"
+    )
+    compact(lake_store, key_store)
+
+    names = {p.rsplit("/", 1)[1] for p in list_parts(lake_store, "activity", "acme", day)}
+    for rollup in ("daily", "apps"):
+        assert {p.rsplit("/", 1)[1] for p in list_parts(lake_store, rollup, "acme", day)} == names
+    daily = _curated(lake_store, key_store, "daily", day)
+    assert pc.sum(daily["samples"]).as_py() == 24

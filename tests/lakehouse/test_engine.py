@@ -144,3 +144,24 @@ def test_polars_reads_the_same_rows(lake: Lake) -> None:
 def test_an_empty_lake_has_empty_views(lake_store: Store, key_store: FileKeyStore) -> None:
     con = connect(lake=Lake(lake_store, key_store))
     assert _one(con, "SELECT count(*) FROM daily_summary") == 0
+
+
+def test_stored_rollups_agree_with_the_samples_and_include_the_tail(
+    lake: Lake, company_pair: CompanyKeyPair
+) -> None:
+    from lakehouse.metrics import DAILY_PARTS_SQL
+
+    rows = activity_rows(12, user_id="ada")
+    put_raw(lake.store, company_pair.public, "activity", rows, day=rows[0]["ts"].date())
+    con = connect(lake=lake, include_landing=True)
+    columns = "user_id, day, worked_seconds, active_seconds, idle_seconds, input_seconds, samples"
+
+    from_rollups = con.sql(f"SELECT {columns} FROM daily_summary ORDER BY ALL").fetchall()
+    direct = con.sql(
+        f"SELECT {columns} FROM ({DAILY_PARTS_SQL.format(source='activity')}) ORDER BY ALL"
+    ).fetchall()
+
+    assert from_rollups == direct
+    assert ("ada", rows[0]["ts"].date(), 120.0) in [r[:3] for r in from_rollups]
+    apps = con.sql("SELECT sum(active_seconds) FROM app_usage").fetchall()[0][0]
+    assert apps == con.sql("SELECT sum(active_seconds) FROM daily_summary").fetchall()[0][0]

@@ -14,6 +14,9 @@ from typing import Any
 from load_servers import ADMIN_CREDENTIALS, REGION, ApiServer, S3Endpoint
 from load_traffic import Tally
 
+# Imported now, not when the check runs minutes later: a working tree edited meanwhile must
+# not change the code that checks this run.
+from lakehouse import metrics, tail  # noqa: F401 (imported by connect)
 from lakehouse.compaction import CompactionSummary, compact
 from lakehouse.engine import connect, open_lake
 from lakehouse.keys import FileKeyStore
@@ -69,8 +72,16 @@ def curated_rows(api: ApiServer, s3: S3Endpoint) -> Counter[str]:
 
 
 def verify(api: ApiServer, s3: S3Endpoint, tally: Tally) -> Verdict:
-    """Count, compact, read back; every mismatch becomes a line in `problems`."""
+    """Count, compact, read back; every mismatch (or failure to check) is a line in `problems`."""
     verdict = Verdict()
+    try:
+        check(api, s3, tally, verdict)
+    except Exception as e:  # a failed check must not lose the load's figures
+        verdict.problems.append(f"could not verify: {type(e).__name__}: {e}")
+    return verdict
+
+
+def check(api: ApiServer, s3: S3Endpoint, tally: Tally, verdict: Verdict) -> None:
     verdict.objects_in_bucket = count_objects(s3, "lake/")
     for table in sorted(set(tally.objects_acknowledged) | set(verdict.objects_in_bucket)):
         sent, found = tally.objects_acknowledged[table], verdict.objects_in_bucket[table]
@@ -93,4 +104,3 @@ def verify(api: ApiServer, s3: S3Endpoint, tally: Tally) -> Verdict:
         sent, found = tally.rows_acknowledged[table], verdict.curated_rows[table]
         if sent != found:
             verdict.problems.append(f"{table}: {sent} rows sent, {found} curated")
-    return verdict

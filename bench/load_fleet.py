@@ -29,7 +29,7 @@ from typing import Any
 
 import psutil
 from load_checks import Verdict, verify
-from load_report import figures, print_report
+from load_report import figures, print_load, print_verdict
 from load_s3 import ThreadedPutter
 from load_servers import REGION, ApiServer, ProcessMeter, S3Endpoint, api_server, moto_endpoint
 from load_setup import sign_in
@@ -77,8 +77,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             tally = asyncio.run(drive(fleet, args.seconds))
         if fleet.putter is not None:
             fleet.putter.close()
+        print_load(args, (setup_seconds, setup), tally, api_usage, moto_usage)
+        started = time.perf_counter()
         verdict: Verdict = verify(api, s3, tally)
-    print_report(args, (setup_seconds, setup), tally, api_usage, moto_usage, verdict)
+    print_verdict(tally, verdict)
+    print(f"verification took {time.perf_counter() - started:.0f} s")
     return figures(tally, api_usage, moto_usage, verdict)
 
 

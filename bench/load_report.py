@@ -48,14 +48,14 @@ def usage_line(name: str, usage: Usage) -> str:
     )
 
 
-def print_report(
+def print_load(
     args: argparse.Namespace,
     setup: tuple[float, dict[str, KindStats]],
     tally: Tally,
     api: Usage,
     moto: Usage,
-    verdict: Verdict,
 ) -> None:
+    """What the load did, printed before the (slow) verification starts."""
     seconds = tally.duration_seconds
     retried = {name: dict(stats.errors) for name, stats in setup[1].items() if stats.errors}
     print(
@@ -75,14 +75,17 @@ def print_report(
     generator = Usage(tally.generator_cpu_seconds, seconds)
     print(usage_line("API server", api))
     print(usage_line("moto (S3 + STS)", moto))
-    print(f"{'load generator':<22}CPU {generator.cpu_percent:5.0f} % of one core")
+    print(f"{'load generator':<22}CPU {generator.cpu_percent:5.0f} % of one core", flush=True)
+    if any(stats.errors for stats in tally.kinds.values()):
+        print(f"errors: the API server's log is {args.api_log}")
+
+
+def print_verdict(tally: Tally, verdict: Verdict) -> None:
     objects = ", ".join(f"{t} {n}" for t, n in sorted(verdict.objects_in_bucket.items()))
     print(f"objects in the bucket: {objects or 'none'}")
     sent = ", ".join(f"{t} {n}" for t, n in sorted(tally.rows_acknowledged.items()) if n)
     print(f"rows sent: {sent or 'none'}; curated: {dict(verdict.curated_rows)}")
     print("compaction: " + "; ".join(verdict.compaction.lines()))
-    if any(stats.errors for stats in tally.kinds.values()):
-        print(f"errors: the API server's log is {args.api_log}")
     if verdict.nothing_lost:
         print("NOTHING LOST: objects == uploads acknowledged, curated rows == rows sent")
     else:

@@ -15,7 +15,7 @@ from api.companies import create_admin, create_company, new_id, now_utc
 from api.config import Settings
 from api.db.engine import build_engine
 from api.db.migrate import upgrade
-from api.db.tables import team_members, users
+from api.db.tables import team_admins, team_members, teams, users
 from api.security import Passwords, check_password_strength
 from lakehouse.keys import FileKeyStore, generate_company_key
 
@@ -93,3 +93,23 @@ def add_user(
     finally:
         engine.dispose()
     return user_id
+
+
+def add_team(
+    settings: Settings, *, company_id: str, name: str, admin_ids: tuple[str, ...] = ()
+) -> str:
+    """Create a team (demos, tests) with its sub_admins; returns the team id."""
+    engine = build_engine(settings.resolved_database_url())
+    try:
+        team_id = new_id()
+        with engine.begin() as conn:
+            conn.execute(
+                insert(teams).values(
+                    id=team_id, company_id=company_id, name=name, created_at=now_utc()
+                )
+            )
+            for user_id in admin_ids:
+                conn.execute(insert(team_admins).values(team_id=team_id, user_id=user_id))
+    finally:
+        engine.dispose()
+    return team_id

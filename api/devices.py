@@ -10,7 +10,9 @@ from api.errors import Conflict, Forbidden
 from api.models.users import DeviceInfo, DevicePublic
 
 
-def bind_device(conn: Connection, company_id: str, user_id: str, info: DeviceInfo) -> int:
+def bind_device(
+    conn: Connection, company_id: str, user_id: str, info: DeviceInfo, *, web: bool = False
+) -> int:
     """Bind (or refresh) the device at login; returns its token generation."""
     key = (devices.c.user_id == user_id, devices.c.id == info.id)
     row = conn.execute(select(devices.c.revoked_at, devices.c.token_generation).where(*key)).first()
@@ -24,7 +26,8 @@ def bind_device(conn: Connection, company_id: str, user_id: str, info: DeviceInf
             )
         conn.execute(update(devices).where(*key).values(**details, last_seen_at=now_utc()))
         return int(row.token_generation)
-    _check_limit(conn, company_id, user_id)
+    if not web:
+        _check_limit(conn, company_id, user_id)
     conn.execute(
         insert(devices).values(
             user_id=user_id,
@@ -33,6 +36,7 @@ def bind_device(conn: Connection, company_id: str, user_id: str, info: DeviceInf
             created_at=now_utc(),
             last_seen_at=now_utc(),
             token_generation=0,
+            kind="web" if web else "collector",
             **details,
         )
     )
@@ -59,7 +63,7 @@ def list_devices(
 ) -> list[DevicePublic]:
     query = select(devices).where(devices.c.company_id == company_id, devices.c.user_id == user_id)
     if not include_revoked:
-        query = query.where(devices.c.revoked_at.is_(None))
+        query = query.where(devices.c.revoked_at.is_(None), devices.c.kind == "collector")
     rows = conn.execute(query.order_by(devices.c.created_at))
     return [
         DevicePublic(

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, case, func, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, case, func, select, update
 
 from api.db.tables import commands, companies, devices, users
 from api.errors import Forbidden, Unauthorized
 from api.models.agent import Heartbeat
 from api.security import Claims
-from api.services import Services
 
 PendingRow = Row[Any, Any, Any, Any, Any, Any]
 _SHARES_APP = (
@@ -78,7 +77,7 @@ _TOUCH_AND_PENDING = (
 
 
 def record_heartbeat(
-    svc: Services, claims: Claims, body: Heartbeat, now: dt.datetime
+    engine: Engine, claims: Claims, body: Heartbeat, now: dt.datetime
 ) -> list[PendingRow]:
     """Store presence; return rows of (status, rules_version, pending command or NULLs)."""
     values = {
@@ -93,11 +92,11 @@ def record_heartbeat(
         "queue_sizes": body.queue_sizes,
         "agent_version": body.agent_version or None,
     }
-    if svc.engine.dialect.name == "postgresql":
-        with svc.autocommit_engine.connect() as conn:
+    if engine.dialect.name == "postgresql":  # the engine is in autocommit mode
+        with engine.connect() as conn:
             rows = list(conn.execute(_TOUCH_AND_PENDING, values).all())
     else:
-        with svc.engine.begin() as conn:
+        with engine.begin() as conn:
             rows = _touch_then_select(conn, values)
     if not rows:
         raise Unauthorized(

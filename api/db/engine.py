@@ -10,26 +10,30 @@ from sqlalchemy.engine import make_url
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
-def build_engine(url: str) -> Engine:
-    """An engine for `url`; `postgresql://` URLs use the psycopg 3 driver."""
+def build_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
+    """An engine for `url`; `postgresql://` URLs use the psycopg 3 driver.
+
+    `sqlite_busy_timeout_ms=0` makes an engine that fails at once instead of waiting for
+    the SQLite write lock (for work done on the event loop, which must never wait).
+    """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed.render_as_string(hide_password=False))
+        return _sqlite_engine(parsed.render_as_string(hide_password=False), sqlite_busy_timeout_ms)
     # No pre-ping: it costs a round trip per checkout on the heartbeat path; connections
     # broken by a server restart fail one request and are then replaced.
     return create_engine(parsed, pool_size=20, max_overflow=20, pool_recycle=1800)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
     engine = create_engine(
         url,
         pool_size=16,
         max_overflow=16,
         connect_args={
             "check_same_thread": False,
-            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "timeout": busy_timeout_ms / 1000,
             "isolation_level": None,  # SQLAlchemy emits BEGIN itself (below)
         },
     )
@@ -41,7 +45,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

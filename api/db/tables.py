@@ -116,6 +116,8 @@ devices = Table(  # one row per (user, device): binding, revocation and presence
     Column("current_app", String(200)),
     Column("session_id", ID),
     Column("queue_sizes", JSON),
+    # "collector" counts against the device limit; "web" is a browser sign-in (dashboards).
+    Column("kind", String(20), nullable=False, server_default="collector"),
 )
 
 refresh_tokens = Table(

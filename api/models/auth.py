@@ -12,7 +12,7 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     password: str = Field(min_length=1, max_length=1024)
-    device: DeviceInfo
+    device: DeviceInfo | None = None  # None: a web sign-in (dashboards), no device slot used
 
 
 class TokenPair(BaseModel):
@@ -23,6 +23,7 @@ class TokenPair(BaseModel):
 
 
 class LoginResponse(TokenPair):
+    device_id: str  # send it as X-Device-ID (the collector's own id, or one made for the web)
     user: UserPublic
     company: CompanyPublic
     rules: RulesPublic

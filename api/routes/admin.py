@@ -95,7 +95,9 @@ def export_sessions(
 def presence(principal: CurrentAdmin, conn: DbSession, svc: Svc) -> list[PresencePublic]:
     """Every (not revoked) device of the people you manage: online, status, app, last seen."""
     query = select(devices).where(
-        devices.c.company_id == principal.company_id, devices.c.revoked_at.is_(None)
+        devices.c.company_id == principal.company_id,
+        devices.c.revoked_at.is_(None),
+        devices.c.kind == "collector",
     )
     allowed = visible_user_ids(conn, principal)
     if allowed is not None:

@@ -30,7 +30,7 @@ async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> Response:
     `rules_version` is older than the company's.
     """
     now = now_utc()
-    rows = await svc.run_short(lambda: record_heartbeat(svc, claims, body, now))
+    rows = await svc.run_short(lambda engine: record_heartbeat(engine, claims, body, now))
     pending = [
         Command(id=r.id, kind=r.kind, payload=r.payload, created_at=r.created_at)
         for r in rows

@@ -21,6 +21,7 @@ def storage_grant(
 ) -> StorageGrant:
     """Ask where and how to write this user's landing files (credentials expire; ask again)."""
     company = company_public(conn, principal.company_id)
+    conn.commit()  # hold no database lock while STS answers
     lake_url = svc.settings.resolved_lake_url()
     grant = StorageGrant(
         kind="s3" if lake_url.startswith("s3://") else "local",

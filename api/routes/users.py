@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import anyio
 from fastapi import APIRouter
 from sqlalchemy import Connection, select, update
 
@@ -47,12 +48,17 @@ def list_users(principal: CurrentAdmin, conn: DbSession) -> list[UserPublic]:
 )
 async def invite(body: InviteCreate, principal: CurrentAdmin, svc: Svc) -> InvitePublic:
     """Invite someone by email. Without a mail server the token is returned to show them."""
-    with svc.engine.begin() as conn:
-        check_invite_allowed(conn, principal, body)
-        user_id, token, expires_at = create_invite(conn, principal, body, svc.settings.invite_hours)
-        company = company_public(conn, principal.company_id)
-        user = user_public(conn, conn.execute(select(users).where(users.c.id == user_id)).one())
-    return await _deliver(svc, company.name, user, token, expires_at)
+
+    def store() -> tuple[str, UserPublic, str, dt.datetime]:
+        with svc.engine.begin() as conn:
+            check_invite_allowed(conn, principal, body)
+            hours = svc.settings.invite_hours
+            user_id, token, expires_at = create_invite(conn, principal, body, hours)
+            company = company_public(conn, principal.company_id)
+            row = conn.execute(select(users).where(users.c.id == user_id)).one()
+            return company.name, user_public(conn, row), token, expires_at
+
+    return await _deliver(svc, *await anyio.to_thread.run_sync(store))
 
 
 @router.post(
@@ -63,14 +69,18 @@ async def invite(body: InviteCreate, principal: CurrentAdmin, svc: Svc) -> Invit
 )
 async def reinvite(user_id: str, principal: CurrentAdmin, svc: Svc) -> InvitePublic:
     """Send a new invitation to someone who has not set a password yet (the old one dies)."""
-    with svc.engine.begin() as conn:
-        row = visible_user(conn, principal, user_id)
-        if row.status != "invited":
-            raise Conflict(f"{row.email} has already accepted the invitation.", code="not_invited")
-        token, expires_at = issue_token(conn, principal, user_id, svc.settings.invite_hours)
-        company = company_public(conn, principal.company_id)
-        user = user_public(conn, row)
-    return await _deliver(svc, company.name, user, token, expires_at)
+
+    def store() -> tuple[str, UserPublic, str, dt.datetime]:
+        with svc.engine.begin() as conn:
+            row = visible_user(conn, principal, user_id)
+            if row.status != "invited":
+                message = f"{row.email} has already accepted the invitation."
+                raise Conflict(message, code="not_invited")
+            token, expires_at = issue_token(conn, principal, user_id, svc.settings.invite_hours)
+            company = company_public(conn, principal.company_id)
+            return company.name, user_public(conn, row), token, expires_at
+
+    return await _deliver(svc, *await anyio.to_thread.run_sync(store))
 
 
 async def _deliver(

@@ -127,3 +127,23 @@ def test_replicas_share_refresh_state(settings: Settings, company: Bootstrapped)
         replay = one.post("/api/auth/refresh", json=body, headers=headers)
         assert replay.json()["error"]["code"] == "refresh_reused"
         assert two.get("/api/me", headers=me.headers).status_code == 401
+
+
+def test_a_web_sign_in_uses_no_device_slot(client: TestClient, settings: Settings) -> None:
+    for _ in range(4):  # more than the limit of 3 devices
+        r = client.post(
+            "/api/auth/login", json={"email": "boss@acme.example", "password": PASSWORD}
+        )
+        assert r.status_code == 200
+    web = r.json()
+    assert web["device_id"].startswith("web-")
+    headers = {"Authorization": f"Bearer {web['access_token']}", "X-Device-ID": web["device_id"]}
+    assert client.get("/api/me", headers=headers).status_code == 200
+    for device in ("one", "two", "three"):
+        r = client.post(
+            "/api/auth/login",
+            json={"email": "boss@acme.example", "password": PASSWORD, "device": {"id": device}},
+        )
+        assert r.status_code == 200
+    presence = client.get("/api/admin/presence", headers=headers).json()
+    assert {p["device_id"] for p in presence} == {"one", "two", "three"}

@@ -196,3 +196,16 @@ def test_a_new_invitation_replaces_the_old_one(client: TestClient, admin: Caller
         json={"token": second["invite_token"], "password": "long enough password"},
     )
     assert new.json()["status"] == "active"
+
+
+def test_seeding_a_team_with_its_sub_admin(
+    settings: Settings, company: Bootstrapped, make_user
+) -> None:
+    from api.bootstrap import add_team
+
+    lead: Caller = make_user(role="sub_admin")
+    team_id = add_team(
+        settings, company_id=company.company_id, name="Ops", admin_ids=(lead.user_id,)
+    )
+    [team] = lead.call("GET", "/api/teams").json()
+    assert (team["id"], team["name"], team["admin_ids"]) == (team_id, "Ops", [lead.user_id])

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -117,3 +118,22 @@ def test_teamtreck_api_serves_until_stopped(teamtreck_home: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_a_held_database_lock_does_not_stall_the_server(
+    live_server: str, settings: Settings
+) -> None:
+    """A heartbeat waiting for SQLite's write lock waits in a thread, not on the event loop."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    engine = build_engine(settings.database_url)
+    with httpx.Client(base_url=live_server) as http, ThreadPoolExecutor(1) as pool:
+        me = sign_in(http, "boss@acme.example")
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE companies SET name = name"))  # takes the write lock
+            beat = pool.submit(me.call, "POST", "/api/agent/heartbeat", json={"status": "working"})
+            time.sleep(0.3)
+            assert httpx.get(f"{live_server}/health", timeout=2).status_code == 200
+            assert not beat.done()
+        assert beat.result(timeout=10).status_code == 200
+    engine.dispose()

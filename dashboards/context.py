@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, data, directory
+from dashboards import auth, directory, productivity
 from dashboards.api_client import ApiClient
 from dashboards.data import Period, Scope
 
@@ -33,6 +34,11 @@ class PageContext:
     @property
     def names(self) -> dict[str, str]:
         return {p.user_id: p.name for p in self.people}
+
+    @property
+    def team_of(self) -> productivity.Teams:
+        """Whose team overrides apply to whom: a person's first team (by id)."""
+        return tuple((p.user_id, sorted(p.team_ids)[0]) for p in self.people if p.team_ids)
 
 
 def scope_for(
@@ -137,7 +143,7 @@ def team_filter(ctx: PageContext, key: str) -> set[str] | None:
 RULES_KEY = "rules_cache"
 
 
-def rules(ctx: PageContext) -> dict[str, object]:
+def rules(ctx: PageContext) -> dict[str, Any]:
     """The company's rules document from the API (kept for a minute in the session)."""
     cached = st.session_state.get(RULES_KEY)
     if cached and time.monotonic() - cached[0] < PEOPLE_TTL_SECONDS:
@@ -151,6 +157,6 @@ def forget_rules() -> None:
     st.session_state.pop(RULES_KEY, None)
 
 
-def categories(ctx: PageContext) -> data.Categories:
+def categories(ctx: PageContext) -> productivity.Categories:
     """The productivity categories of the company, as the lake's metrics take them."""
-    return data.categories_from_rules(rules(ctx))
+    return productivity.categories_from_rules(rules(ctx))

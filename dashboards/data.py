@@ -9,9 +9,7 @@ definitions (`lakehouse.metrics`), the same ones the notebooks use.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import threading
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,15 +17,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import polars as pl
 import streamlit as st
 
-from dashboards import resources
+from dashboards import productivity, resources
+from dashboards.productivity import Categories, Teams
 from lakehouse import engine, metrics, queries
+from lakehouse.categories import category_usage
 
 if TYPE_CHECKING:
     import duckdb
 
 LAKE_TTL_SECONDS = 60
-IMAGE_TTL_SECONDS = 600
-THUMBNAIL_PX = (320, 180)
 UsageKind = Literal["app", "domain"]
 
 
@@ -70,14 +68,6 @@ class PersonDay:
     active_hours: float
     idle_hours: float
     paused_hours: float
-
-
-Categories = dict[str, Any]  # the API rules document's `productivity` part
-
-
-def categories_from_rules(document: dict[str, Any]) -> Categories:
-    """The productivity rules (default, rules, team overrides) of an API rules document."""
-    return dict(document.get("productivity") or {"default": "neutral", "rules": []})
 
 
 class LakeReader:
@@ -170,7 +160,12 @@ def overview_figures(scope: Scope, today: dt.date) -> OverviewFigures:
 def usage(
     scope: Scope, period: Period, kind: UsageKind, categories: Categories, limit: int = 10
 ) -> pl.DataFrame:
-    """Hours per app or domain over the period (largest first): name, hours, category."""
+    """Hours per app or domain over the period (largest first): name, hours, category.
+
+    `category` is what the company's rules say of that name itself (the rule naming it, else
+    the default): the category an admin sees and edits. Time per category, where titles and
+    team overrides count too, comes from `category_trend` and `people_summary`.
+    """
     relation = metrics.app_usage if kind == "app" else metrics.domain_usage
     frame = reader(scope.company_id).frame(
         lambda c: (
@@ -180,18 +175,38 @@ def usage(
             .limit(limit)
         )
     )
-    return frame.with_columns(pl.lit(None, pl.String).alias("category"))
+    return productivity.label(frame, "name", categories, kind)
+
+
+def _by_category(
+    scope: Scope, period: Period, categories: Categories, teams: Teams
+) -> pl.DataFrame:
+    """Active seconds per user, day and category (the lake's categorisation)."""
+    rules = productivity.lake_rules(categories)
+    return reader(scope.company_id).frame(
+        lambda c: category_usage(c, rules, *_range(scope, period), teams=dict(teams))
+    )
 
 
 @st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
-def category_trend(scope: Scope, period: Period, categories: Categories) -> pl.DataFrame:
+def category_trend(
+    scope: Scope, period: Period, categories: Categories, teams: Teams = ()
+) -> pl.DataFrame:
     """Hours per day and productivity category over the period: day, category, hours."""
-    return pl.DataFrame(schema={"day": pl.Date, "category": pl.String, "hours": pl.Float64})
+    return (
+        _by_category(scope, period, categories, teams)
+        .group_by("day", "category")
+        .agg((pl.col("active_seconds").sum() / 3600).alias("hours"))
+        .sort("day", "category")
+    )
 
 
 @st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
-def people_summary(scope: Scope, period: Period, categories: Categories) -> pl.DataFrame:
-    """Per person over the period: worked, active, idle, paused hours, activity %, top app."""
+def people_summary(
+    scope: Scope, period: Period, categories: Categories, teams: Teams = ()
+) -> pl.DataFrame:
+    """Per person over the period: worked, active, idle, paused hours, activity %, productive
+    share of active time, top app."""
     lake = reader(scope.company_id)
     args = _range(scope, period)
     days = lake.frame(lambda c: metrics.daily_summary(c, *args))
@@ -208,12 +223,22 @@ def people_summary(scope: Scope, period: Period, categories: Categories) -> pl.D
     paused_hours = paused.group_by("user_id").agg(
         (pl.col("paused_seconds").sum() / 3600).alias("paused_hours")
     )
+    productive = (
+        _by_category(scope, period, categories, teams)
+        .group_by("user_id")
+        .agg(
+            (
+                100
+                * pl.col("active_seconds").filter(pl.col("category") == "productive").sum()
+                / pl.col("active_seconds").sum()
+            ).alias("productive_pct")
+        )
+    )
     return (
         per_user.join(paused_hours, on="user_id", how="left")
+        .join(productive, on="user_id", how="left")
         .join(top.select("user_id", pl.col("app").alias("top_app")), on="user_id", how="left")
-        .with_columns(
-            pl.col("paused_hours").fill_null(0.0), pl.lit(None, pl.Float64).alias("productive_pct")
-        )
+        .with_columns(pl.col("paused_hours").fill_null(0.0))
     )
 
 
@@ -278,38 +303,9 @@ def person_day(scope: Scope, user_id: str, day: dt.date) -> PersonDay:
     )
 
 
-def _shot_row(scope: Scope, user_id: str, day: dt.date, capture_id: str) -> dict[str, Any]:
-    """The screenshot's row, looked up within the scope (so ids from elsewhere are refused)."""
+def open_image(scope: Scope, user_id: str, day: dt.date, capture_id: str) -> bytes:
+    """The decrypted screenshot, looked up within the scope (ids from elsewhere are refused)."""
     rows = screenshots(scope, user_id, day).filter(pl.col("capture_id") == capture_id)
     if rows.is_empty():
         raise LookupError(f"No screenshot {capture_id} of this person on {day} in your scope.")
-    return rows.row(0, named=True)
-
-
-@st.cache_data(ttl=IMAGE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def screenshot_image(scope: Scope, user_id: str, day: dt.date, capture_id: str) -> bytes:
-    """The decrypted image, full size (sealed images are opened with the company's key)."""
-    row = _shot_row(scope, user_id, day, capture_id)
-    return queries.open_screenshot(resources.lake(), str(row["object_path"]))
-
-
-@st.cache_data(ttl=IMAGE_TTL_SECONDS, max_entries=512, show_spinner=False)
-def thumbnail(scope: Scope, user_id: str, day: dt.date, capture_id: str) -> bytes:
-    """A small JPEG of the screenshot for galleries."""
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(screenshot_image(scope, user_id, day, capture_id)))
-    image.thumbnail(THUMBNAIL_PX)
-    out = io.BytesIO()
-    image.convert("RGB").save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
-def screenshots_zip(scope: Scope, user_id: str, day: dt.date) -> bytes:
-    """Every screenshot of a person's day, decrypted, as one zip (named by time and id)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for row in screenshots(scope, user_id, day).iter_rows(named=True):
-            name = f"{row['ts']:%H%M%S}-{row['capture_id']}.{row['format']}"
-            archive.writestr(name, screenshot_image(scope, user_id, day, row["capture_id"]))
-    return out.getvalue()
+    return queries.open_screenshot(resources.lake(), str(rows["object_path"][0]))

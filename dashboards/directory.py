@@ -18,6 +18,7 @@ ROUTES: dict[str, str] = {
     "users": "/api/users",
     "invitations": "/api/users/invite",
     "teams": "/api/teams",
+    "team_members": "/api/teams/{team_id}/members",
     "user_devices": "/api/users/{user_id}/devices",
     "device": "/api/users/{user_id}/devices/{device_id}",
     "presence": "/api/admin/presence",
@@ -113,6 +114,11 @@ def invite(client: ApiClient, email: str, name: str, role: str, team_ids: list[s
 
 def create_team(client: ApiClient, name: str) -> Any:
     return client.request("POST", ROUTES["teams"], json={"name": name})
+
+
+def set_team_members(client: ApiClient, team_id: str, user_ids: list[str]) -> Any:
+    path = ROUTES["team_members"].format(team_id=team_id)
+    return client.request("PUT", path, json={"user_ids": user_ids})
 
 
 def devices(client: ApiClient, user_id: str) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ def render() -> None:
     st.title("Apps & sites")
     period = context.period_picker("apps_period")
     categories = context.categories(ctx)
-    trend = data.category_trend(ctx.scope, period, categories)
+    trend = data.category_trend(ctx.scope, period, categories, ctx.team_of)
     st.altair_chart(charts.category_trend(trend), width="stretch")
     apps_tab, sites_tab = st.tabs(["Apps", "Sites"])
     with apps_tab:

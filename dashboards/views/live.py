@@ -63,7 +63,7 @@ def render_board(ctx: context.PageContext) -> None:
         key="live_table",
     )
     st.caption(f"Updated {dt.datetime.now(dt.UTC):%H:%M:%S} UTC")
-    if ctx.viewer.is_admin and working.height:
+    if ctx.viewer.is_manager and working.height:  # the API scopes sub-admins to their teams
         render_force_end(ctx, working)
 
 

@@ -38,7 +38,7 @@ def render() -> None:
     with right:
         members = context.team_filter(ctx, "people_team")
     categories = context.categories(ctx)
-    summary = data.people_summary(ctx.scope, period, categories)
+    summary = data.people_summary(ctx.scope, period, categories, ctx.team_of)
     names = {k: v for k, v in ctx.names.items() if members is None or k in members}
     table = people_table(summary, names).sort("worked_hours", descending=True)
     st.dataframe(table.drop("user_id"), hide_index=True, column_config=COLUMNS, key="people_table")

@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboards import context, data, directory
+from dashboards import context, data, directory, images
 from dashboards.api_client import ApiClient
 
 GALLERY_COLUMNS = 4
@@ -32,7 +32,7 @@ def zip_maker(client: ApiClient, scope: data.Scope, user_id: str, day: dt.date):
 
     def make() -> bytes:
         directory.record_access(client, user_id, "screenshots", f"download {day}")
-        return data.screenshots_zip(scope, user_id, day)
+        return images.day_zip(scope, user_id, day)
 
     return make
 
@@ -58,7 +58,7 @@ def render_gallery(ctx: context.PageContext, user_id: str, day: dt.date) -> None
         ):
             with column:
                 st.image(
-                    data.thumbnail(ctx.scope, user_id, day, shot["capture_id"]),
+                    images.thumbnail(ctx.scope, user_id, day, shot["capture_id"]),
                     caption=f"{shot['ts']:%H:%M:%S} · {shot['app'] or '—'}",
                 )
                 if st.button("Full size", key=f"full_{shot['capture_id']}"):
@@ -67,7 +67,7 @@ def render_gallery(ctx: context.PageContext, user_id: str, day: dt.date) -> None
     if capture in set(shots["capture_id"].to_list()):
         directory.record_access(ctx.api, user_id, "screenshots", f"view {day} {capture}")
         st.subheader("Full size")
-        st.image(data.screenshot_image(ctx.scope, user_id, day, str(capture)), width="content")
+        st.image(images.full_size(ctx.scope, user_id, day, str(capture)), width="content")
 
 
 def render() -> None:

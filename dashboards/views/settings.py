@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboards import context, directory, preview
 from dashboards.api_client import ApiError
+from dashboards.views import apps
 
 
 def lines(text: str) -> list[str]:
@@ -110,10 +111,44 @@ def render_teams(ctx: context.PageContext) -> None:
         hide_index=True,
         key="settings_teams",
     )
+    if ctx.teams:
+        names_of_teams = {t.team_id: t.name for t in ctx.teams}
+        team_id = st.selectbox("Team", list(names_of_teams), format_func=names_of_teams.__getitem__,
+                               key="members_team")  # fmt: skip
+        team = next(t for t in ctx.teams if t.team_id == team_id)
+        members = st.multiselect("Members", list(names), [m for m in team.member_ids if m in names],
+                                 format_func=names.__getitem__, key="members_pick")  # fmt: skip
+        if st.button("Save members", key="save_members"):
+            _submit(lambda: directory.set_team_members(ctx.api, team_id, members), "Members saved.")
     with st.form("new_team", clear_on_submit=True):
         name = st.text_input("New team name")
         if st.form_submit_button("Create team"):
             _submit(lambda: directory.create_team(ctx.api, name.strip()), f"Created {name}.")
+
+
+def render_categories(ctx: context.PageContext) -> None:
+    """The productivity rules as an editable table (rows can be added and deleted)."""
+    document = context.rules(ctx)
+    productivity = dict(document.get("productivity") or {})
+    rules = pl.DataFrame(
+        productivity.get("rules") or [],
+        schema={"match": pl.String, "pattern": pl.String, "category": pl.String},
+    )
+    config = {
+        "match": st.column_config.SelectboxColumn("match", options=["app", "domain", "title"]),
+        "pattern": st.column_config.TextColumn("pattern (part of the name, any case)"),
+        "category": st.column_config.SelectboxColumn("category", options=apps.CATEGORY_NAMES),
+    }
+    edited = st.data_editor(rules, num_rows="dynamic", column_config=config, key="category_rules")
+    names = apps.CATEGORY_NAMES
+    default = st.selectbox("Anything else is", names, names.index(productivity.get("default",
+                           "neutral")), key="category_default")  # fmt: skip
+    if st.button("Save categories", key="save_categories"):
+        rows = [r for r in edited.to_dicts() if r.get("match") and r.get("pattern")]
+        new = {**productivity, "default": default, "rules": rows}
+        _submit(lambda: directory.save_rules(ctx.api, {**document, "productivity": new}),
+                "Categories saved.")  # fmt: skip
+        context.forget_rules()
 
 
 def render_devices(ctx: context.PageContext) -> None:
@@ -150,9 +185,12 @@ def render() -> None:
         st.error("Only company admins can change settings.")
         return
     st.title("Settings")
-    rules, people, teams, devices = st.tabs(["Monitoring rules", "People", "Teams", "Devices"])
+    tabs = st.tabs(["Monitoring rules", "Categories", "People", "Teams", "Devices"])
+    rules, categories, people, teams, devices = tabs
     with rules:
         render_rules(ctx)
+    with categories:
+        render_categories(ctx)
     with people:
         render_people(ctx)
     with teams:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import streamlit as st
 
-from dashboards import charts, context, data, directory
+from dashboards import charts, context, data, directory, images, productivity
 
 
 def render_screenshot(
@@ -14,7 +15,15 @@ def render_screenshot(
 ) -> None:
     """Show one screenshot in full, after recording the view in the audit log."""
     directory.record_access(ctx.api, user_id, "screenshots", f"view {day} {capture_id}")
-    st.image(data.screenshot_image(ctx.scope, user_id, day, capture_id), width="stretch")
+    st.image(images.full_size(ctx.scope, user_id, day, capture_id), width="stretch")
+
+
+def color_apps(bands: pl.DataFrame, categories: productivity.Categories) -> pl.DataFrame:
+    """Colour the App lane by each app's category (the other lanes keep their kind)."""
+    apps = bands.filter(pl.col("lane") == "App")
+    labelled = productivity.label(apps, "label", categories, "app")
+    recoloured = labelled.with_columns(pl.col("category").alias("kind")).drop("category")
+    return pl.concat([bands.filter(pl.col("lane") != "App"), recoloured])
 
 
 def picked_capture(event: object) -> str | None:
@@ -50,6 +59,7 @@ def render() -> None:
     row[1].metric("Active", f"{totals.active_hours:.2f} h")
     row[2].metric("Paused", f"{totals.paused_hours:.2f} h")
     row[3].metric("Screenshots", shots.height)
+    bands = color_apps(bands, context.categories(ctx))
     event = st.altair_chart(
         charts.day_timeline(bands, shots), width="stretch", on_select="rerun", key="timeline_chart"
     )

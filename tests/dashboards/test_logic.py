@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
-from dashboards import cli, directory, preview
+from dashboards import cli, directory, preview, productivity
 from dashboards.auth import Viewer
 from dashboards.context import scope_for
 from dashboards.views import apps, live, people
@@ -151,3 +152,29 @@ def test_the_launcher_hands_its_options_to_the_app_through_the_environment() -> 
     command = cli.streamlit_command("0.0.0.0", 8600)
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert "8600" in command
+
+
+CATEGORIES = {
+    "default": "neutral",
+    "rules": [
+        {"match": "app", "pattern": "Code", "category": "productive"},
+        {"match": "domain", "pattern": "youtube.com", "category": "unproductive"},
+        {"match": "title", "pattern": "Q3 plan (draft)", "category": "productive"},
+        {"match": "app", "pattern": "code", "category": "unproductive"},
+    ],
+    "team_overrides": {"t1": [{"match": "app", "pattern": "slack", "category": "productive"}]},
+}
+
+
+def test_the_apis_rules_become_the_lakes_rules_with_team_overrides_first() -> None:
+    rules = productivity.lake_rules(CATEGORIES).rules
+    assert (rules[0].team_id, rules[0].app, rules[0].category) == ("t1", "slack", "productive")
+    assert rules[1].app == "Code"
+    assert rules[2].domain == "youtube.com"
+    assert rules[3].title_pattern == re.escape("Q3 plan (draft)")  # a literal, not a regex
+
+
+def test_each_name_shows_the_category_its_first_rule_gives_else_the_default() -> None:
+    frame = pl.DataFrame({"name": ["code", "zoom"]})
+    labelled = productivity.label(frame, "name", CATEGORIES, "app")
+    assert labelled["category"].to_list() == ["productive", "neutral"]

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.data import warm_keys
 from lakehouse import metrics
+from lakehouse.categories import ProductivityRules, Rule, category_usage
 from lakehouse.engine import connect, open_lake
 from lakehouse.keys import FileKeyStore
 from tests.dashboards.world import PASSWORD, World
@@ -102,6 +103,30 @@ def test_the_people_page_matches_the_lake_per_person(world: World, sign_in: Sign
         worked = summary.filter(pl.col("user_id") == person.user_id)["worked_seconds"].sum()
         assert table.loc[person.name, "worked_hours"] == pytest.approx(worked / 3600)
     assert table.loc["Acme Lead", "worked_hours"] == 0  # in scope, nothing recorded
+
+
+def test_the_productive_share_follows_the_companys_rules(world: World, sign_in: SignIn) -> None:
+    code = {"match": "app", "pattern": "code", "category": "productive"}
+    productivity = {"default": "neutral", "rules": [code]}
+    with api_as(world, world.acme.admin.email) as http:
+        document = http.get("/api/rules").json()["rules"]
+        http.put("/api/rules", json={**document, "productivity": productivity}).raise_for_status()
+    at = sign_in(world.sub_admin.email)
+    at.switch_page("views/people.py").run()
+    table = at.dataframe[0].value.set_index("person")
+    today = world.days[-1]
+    rules = ProductivityRules(rules=[Rule(category="productive", app="code")])
+    usage = lake_frame(world, world.acme.company_id,
+                       lambda c: category_usage(c, rules, world.acme.company_id,
+                                                today - dt.timedelta(days=6),
+                                                today + dt.timedelta(days=1)))  # fmt: skip
+    person = world.acme.people[0]
+    mine = usage.filter(pl.col("user_id") == person.user_id)
+    share = 100 * mine.filter(pl.col("category") == "productive")["active_seconds"].sum()
+    assert table.loc[person.name, "productive_pct"] == pytest.approx(
+        share / mine["active_seconds"].sum()
+    )
+    assert 0 < table.loc[person.name, "productive_pct"] < 100
 
 
 def test_the_timeline_shows_one_persons_day(world: World, sign_in: SignIn) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lakehouse import curated, metrics, queries
+from lakehouse import curated, metrics, queries, rollups
 from lakehouse.compaction import compact
 from lakehouse.engine import Lake, connect
 from lakehouse.keys import MemoryKeyStore, generate_company_key
@@ -81,14 +81,14 @@ def bench_landing(
 def write_curated(
     store: Store, keys: MemoryKeyStore, users: int, days: int, first: dt.date
 ) -> None:
-    """Write `days` days of curated activity directly (what compaction would have produced)."""
+    """Write `days` days of curated activity (and rollups) directly, as compaction would."""
     public = keys.current_public_key(COMPANY)
     names = user_ids(users)
     work = Workday(screenshots_per_hour=0)
     for offset in range(days):
         day = first + dt.timedelta(days=offset)
         data = generate_day(COMPANY, names, day, 2, work)
-        curated.write_part(store, "activity", COMPANY, day, data.activity, public)
+        rollups.write_activity_part(store, COMPANY, day, data.activity, public)
 
 
 def _query_times(run: Callable[[], Any], repeat: int) -> tuple[float, float]:

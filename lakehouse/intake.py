@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pyarrow.parquet.encryption as pe
 
 from lakehouse import schema
-from lakehouse.errors import MissingKeyError, ObjectNotFoundError
+from lakehouse.errors import MissingKeyError, ObjectNotFoundError, StorageError
 from lakehouse.layout import LandingKey
 from lakehouse.quarantine import Reason, Refused, Rejection
 from lakehouse.screening import row_problems
@@ -73,8 +73,34 @@ def read_file(data: bytes, table_name: str, decryption: pe.FileDecryptionPropert
     return table
 
 
-def _fetch(store: Store, path: str, limits: Limits) -> bytes:
-    data = store.get_bytes(path)
+def fetch_all(store: Store, paths: list[str]) -> dict[str, bytes | None]:
+    """Fetch many objects at once (concurrently on S3); None for objects gone since listing."""
+    if store.is_local or not paths:
+        found: dict[str, bytes | None] = {}
+        for path in paths:
+            try:
+                found[path] = store.get_bytes(path)
+            except ObjectNotFoundError:
+                found[path] = None
+        return found
+    full = {store.full_path(p): p for p in paths}
+    try:
+        fetched = store.fs.cat(list(full), on_error="return")
+    except OSError as e:
+        raise StorageError(f"could not read landing files from {store.url}: {e}") from e
+    result: dict[str, bytes | None] = {}
+    for full_path, path in full.items():
+        data = fetched.get(full_path)
+        if isinstance(data, FileNotFoundError) or data is None:
+            result[path] = None
+        elif isinstance(data, Exception):
+            raise StorageError(f"could not read {path!r} from {store.url}: {data}") from data
+        else:
+            result[path] = bytes(data)
+    return result
+
+
+def _check_size(data: bytes, limits: Limits) -> bytes:
     if len(data) > limits.max_file_bytes:
         raise Rejection(
             Reason.OVERSIZED, f"{len(data)} bytes; at most {limits.max_file_bytes} accepted"
@@ -94,14 +120,16 @@ def read_chunk(
     tables: list[pa.Table] = []
     good: list[tuple[str, LandingKey]] = []
     refused: list[Refused] = []
+    fetched = fetch_all(store, [path for path, _ in keys])
     for path, key in keys:
+        data = fetched[path]
+        if data is None:
+            continue  # deleted since it was listed (e.g. an erasure): nothing to ingest
         try:
-            tables.append(read_file(_fetch(store, path, limits), table_name, decryption))
+            tables.append(read_file(_check_size(data, limits), table_name, decryption))
             good.append((path, key))
         except Rejection as r:
             refused.append(Refused(path, r.reason, r.detail))
-        except ObjectNotFoundError:
-            continue  # deleted since it was listed (e.g. an erasure): nothing to ingest
     if not tables:
         return Intake(schema.TABLES[table_name].empty_table(), [], refused)
     rows = pa.concat_tables(tables).combine_chunks()

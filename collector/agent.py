@@ -109,23 +109,29 @@ class Agent:
             self.tick()
             next_at += dt.timedelta(seconds=self.sample_interval_seconds)
             now = self.clock.now()
-            if next_at < now:  # the machine slept or a tick overran: don't catch up in a burst
-                next_at = now
-            if self.clock.wait((next_at - now).total_seconds(), stop):
+            wait_seconds = (next_at - now).total_seconds()
+            if not 0 <= wait_seconds <= self.sample_interval_seconds:
+                # The machine slept, a tick overran or the clock was set back: carry on from now
+                # rather than catching up in a burst or waiting for hours.
+                next_at, wait_seconds = now, 0.0
+            if self.clock.wait(wait_seconds, stop):
                 break
 
     def close(self, drain_seconds: float = 5.0) -> None:
         """End the session: hand over held rows, spool the batch, try to upload, stop."""
-        with self._lock:
-            now = self.clock.now()
-            if not self._paused:
-                self._take(self._sense(self.source.flush, now), now)
-            self.session_event("end")
-            self._spool(self.batcher.flush())
-        self.uploader.drain(drain_seconds)
-        self.uploader.stop()
-        self.source.close()
-        self.batcher.journal.close()
+        try:
+            with self._lock:
+                now = self.clock.now()
+                if not self._paused:
+                    self._take(self._sense(self.source.flush, now), now)
+                self.session_event("end")
+                self._spool(self.batcher.flush())
+            self.uploader.drain(drain_seconds)
+        finally:
+            # Whatever failed, what was journaled or spooled stays on disk for the next run.
+            self.uploader.stop()
+            self.source.close()
+            self.batcher.journal.close()
 
     # -- one step ------------------------------------------------------------------------------
 
@@ -159,9 +165,10 @@ class Agent:
 
     def session_event(self, kind: str) -> None:
         """Record a session event (start, pause, resume, end, …) in the `sessions` table."""
-        now = self.clock.now()
-        row = {"event_id": new_id(), **self.ids, "ts": now, "kind": kind}
-        self._take(Observed(rows=[("sessions", row)]), now)
+        with self._lock:
+            now = self.clock.now()
+            row = {"event_id": new_id(), **self.ids, "ts": now, "kind": kind}
+            self._take(Observed(rows=[("sessions", row)]), now)
 
     def status(self) -> AgentStatus:
         """Return counts and the spool's and uploader's state."""
@@ -242,12 +249,7 @@ def assemble(
         max_failures=settings.upload_max_failures,
         rescan_seconds=settings.rescan_seconds,
     )
-    ids = {
-        "company_id": settings.company_id,
-        "user_id": settings.user_id,
-        "device_id": settings.device_id or load_device_id(folder),
-        "session_id": settings.session_id or new_id(),
-    }
+    ids = session_ids(settings)
     return Agent(
         make_source(ids, batcher),
         batcher,
@@ -256,6 +258,16 @@ def assemble(
         clock=clock,
         sample_interval_seconds=settings.sample_interval_seconds,
     )
+
+
+def session_ids(settings: CollectorSettings) -> dict[str, str]:
+    """Return the ids every row carries: company, user, this device, this work session."""
+    return {
+        "company_id": settings.company_id,
+        "user_id": settings.user_id,
+        "device_id": settings.device_id or load_device_id(settings.spool_dir),
+        "session_id": settings.session_id or new_id(),
+    }
 
 
 def parse_public_key(text: str) -> CompanyPublicKey:

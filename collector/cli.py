@@ -166,9 +166,7 @@ def run(
     if public_key and public_key.startswith("@"):
         public_key = Path(public_key[1:]).read_text().strip()
     given = {"lake_url": lake_url, "public_key": public_key, "company_id": company_id}
-    given["user_id"] = user_id
-    chosen: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    settings = CollectorSettings(**chosen)
+    settings = _settings_with(**given, user_id=user_id)
     agent = assemble(settings, make_desktop_source(Rules(), agent_version()))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -186,6 +184,12 @@ def run(
         f"stopped: {status.rows_batched} rows, {status.uploads.uploaded} objects uploaded, "
         f"{status.spool.pending_count} waiting in the spool"
     )
+
+
+def _settings_with(**given: str | None) -> CollectorSettings:
+    """Settings from the environment, overridden by the options that were given."""
+    chosen: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    return CollectorSettings(**chosen)
 
 
 @collector.command()

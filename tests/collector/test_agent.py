@@ -146,3 +146,20 @@ def test_the_device_id_is_the_same_across_runs(tmp_path: Path) -> None:
     second, _, _ = _agent_with(tmp_path, ScriptedSource())
     assert first.ids["device_id"] == second.ids["device_id"]
     assert first.ids["session_id"] != second.ids["session_id"]
+
+
+def test_a_clock_set_back_does_not_stall_sampling(tmp_path: Path) -> None:
+    stop = threading.Event()
+    agent, key_store, lake = _agent_with(tmp_path, ScriptedSource(stop_after=10, stop=stop))
+    clock = agent.clock
+    assert isinstance(clock, FakeClock)
+
+    def set_back_once(table: str, row: Mapping[str, object]) -> None:
+        if table == "activity" and row["keystrokes"] == 5:
+            clock.current -= dt.timedelta(hours=1)  # NTP or the user corrects the time
+
+    agent.listeners.append(set_back_once)
+    _run(agent, stop)
+    # Sampling went on every 10 s from the corrected time instead of waiting an hour.
+    assert clock.current < T0
+    assert len(read_landing(lake, key_store)["activity"]) == 10

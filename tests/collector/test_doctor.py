@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli import _collector, _env
+from test_cli_commands import _collector, _env
 
 CHECKS = [
     "display",

@@ -193,5 +193,5 @@ def scan(
     return (
         frame.drop("company_id")
         .rename({"company": "company_id", "date": "day"})
-        .select([*schema_for(table_name).names, "day"])
+        .select([*table_schema(table_name).names, "day"])
     )

@@ -68,6 +68,11 @@ def paused(ctx: Ctx) -> None:
     expect(ctx.actor.caller.call("POST", path, json=change(ctx)), 200)
 
 
+def invited_target(ctx: Ctx) -> None:
+    """Point the call at someone invited into the target's team (only they can be re-invited)."""
+    ctx.target.user_id, _ = ctx.company.invite(ctx.target.team_id)
+
+
 def device(_: Ctx) -> dict[str, str]:
     return {"id": unique("dev"), "name": "laptop", "os": "Linux", "agent_version": "0.1"}
 
@@ -118,6 +123,7 @@ CASES: dict[str, Case] = {
     "GET /api/me": Case("U"),
     "GET /api/users": Case("A"),
     "POST /api/users/invite": Case("A", body=invite_body, foreign_body=foreign_team_invite),
+    "POST /api/users/{user_id}/invite": Case("A", "user", prepare=invited_target),
     "GET /api/users/{user_id}": Case("A", "user"),
     "PATCH /api/users/{user_id}": Case("A", "user", body=lambda c: {"name": unique("renamed")}),
     "POST /api/users/{user_id}/suspend": Case("A", "user"),

@@ -80,6 +80,8 @@ class Company:
     name: str = ""
     team_id: str = ""  # managed by `sub`, `member` is in it
     other_team_id: str = ""  # `outsider` is in it, nobody's sub_admin manages it
+    invitee_id: str = ""  # invited into `team_id`, has not accepted yet
+    invite_token: str = ""
     people: dict[str, Person] = field(default_factory=dict)
 
     @property
@@ -133,6 +135,17 @@ class Company:
         expect(admin.call("PUT", f"/api/teams/{team_id}/members", json=body), 200)
         return team_id
 
+    def invite(self, team_id: str) -> tuple[str, str]:
+        """Invite a new person into `team_id`; returns (user id, invitation token)."""
+        handle = unique(f"{self.tag}-invitee")
+        body = {
+            "email": f"{handle}@{self.tag}.example",
+            "name": handle.title(),
+            "team_ids": [team_id],
+        }
+        made = expect(self.admin.caller.call("POST", "/api/users/invite", json=body), 201)
+        return str(made["user"]["id"]), str(made["invite_token"])
+
     def fresh_target(self, sub: Person) -> Target:
         """A new member of a new team managed by `sub`, signed in, with a session and a command."""
         person = self.add_person("member")
@@ -144,6 +157,7 @@ class Company:
     def secrets(self) -> set[str]:
         """Strings that only this company's people may ever see."""
         found = {self.company_id, self.name, self.team_id, self.other_team_id}
+        found |= {self.invitee_id, self.invite_token}
         for p in self.people.values():
             found |= {p.user_id, p.email, p.name, p.device_id, p.session_id, p.refresh_token}
         return found
@@ -173,6 +187,7 @@ def build_company(tag: str, settings: Settings, client: TestClient) -> Company:
     company.people["outsider"] = company.add_person("outsider")
     company.team_id = company.new_team(company.people["sub"], [company.people["member"]])
     company.other_team_id = company.new_team(None, [company.people["outsider"]])
+    company.invitee_id, company.invite_token = company.invite(company.team_id)
     for person in company.people.values():
         company.start_session(person)
         company.queue_command(person)

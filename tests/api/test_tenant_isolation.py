@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from callers import PASSWORD
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tenancy_routes import CASES, ROLES_FOR_ACCESS, Call, Case, Ctx, build_call, send
@@ -91,6 +92,7 @@ def test_every_route_is_exercised(app: FastAPI) -> None:
     assert sorted(CASES.keys() - routes) == [], "Cases for routes that no longer exist"
 
 
+@pytest.mark.slow
 def test_no_one_reaches_another_company(world: tuple[Company, Company]) -> None:
     acme, globex = world
     for mine, other in ((acme, globex), (globex, acme)):
@@ -217,6 +219,7 @@ def allowed_target(company: Company, case: Case, actor: Person) -> Any:
     return company.target(actor, actor.managed_team_id or None)
 
 
+@pytest.mark.slow
 def test_every_route_works_for_those_allowed(world: tuple[Company, Company]) -> None:
     """The refusals above mean something: each route answers 2xx for each role it allows."""
     acme, _ = world
@@ -246,8 +249,8 @@ def test_lists_show_only_whom_the_role_manages(world: tuple[Company, Company]) -
     admin, sub = acme.admin.caller, acme.people["sub"].caller
     member = acme.people["member"]
     everyone = {p.user_id for p in acme.people.values()}
-    assert ids(admin.call("GET", "/api/users")) == everyone
-    assert ids(sub.call("GET", "/api/users")) == {member.user_id}
+    assert ids(admin.call("GET", "/api/users")) == everyone | {acme.invitee_id}
+    assert ids(sub.call("GET", "/api/users")) == {member.user_id, acme.invitee_id}
     assert ids(admin.call("GET", "/api/teams")) == {acme.team_id, acme.other_team_id}
     assert ids(sub.call("GET", "/api/teams")) == {acme.team_id}
     assert ids(admin.call("GET", "/api/admin/presence"), "user_id") == everyone
@@ -301,6 +304,24 @@ def test_own_teams_cannot_take_in_another_companys_people(
         r = admin.call("PUT", f"/api/teams/{team}/{role_path}", json=body)
         assert r.status_code in DENIED, f"{role_path}: {r.status_code} {r.text}"
     [mine] = [t for t in expect(admin.call("GET", "/api/teams"), 200) if t["id"] == team]
-    assert mine["member_ids"] == [acme.people["member"].user_id]
+    assert mine["member_ids"] == sorted([acme.people["member"].user_id, acme.invitee_id])
     assert mine["admin_ids"] == [acme.people["sub"].user_id]
     assert snapshot(globex) == before
+
+
+def test_no_one_reinvites_another_companys_invitee(world: tuple[Company, Company]) -> None:
+    """A new invitation hands out a token that sets the password: only the own company's
+    admins (a sub_admin: for their teams) may ask for one."""
+    acme, globex = world
+    for role in STANDING_ROLES:
+        caller = acme.people[role].caller
+        r = caller.call("POST", f"/api/users/{globex.invitee_id}/invite")
+        assert r.status_code in DENIED, f"{role}: {r.status_code} {r.text}"
+        assert "invite_token" not in r.text
+    outsider_team_invitee, _ = acme.invite(acme.other_team_id)
+    r = acme.people["sub"].caller.call("POST", f"/api/users/{outsider_team_invitee}/invite")
+    assert r.status_code in DENIED, "a sub_admin re-invited someone outside their teams"
+    accepted = globex.client.post(
+        "/api/auth/accept-invite", json={"token": globex.invite_token, "password": PASSWORD}
+    )
+    assert accepted.status_code == 200, "the invitee's own invitation stopped working"

@@ -8,7 +8,7 @@ nothing about them is stored on disk.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -103,10 +103,6 @@ def forget() -> None:
     """Drop the viewer and their tokens from this session (e.g. when they have expired)."""
     for key in (VIEWER_KEY, TOKENS_KEY):
         st.session_state.pop(key, None)
-
-
-def with_teams(viewer: Viewer, team_ids: tuple[str, ...]) -> Viewer:
-    return replace(viewer, team_ids=team_ids)
 
 
 def render_login() -> None:

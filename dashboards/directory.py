@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboards.api_client import ApiClient
-from dashboards.auth import Viewer, viewer_from_api
 
 # The API's routes, in one place (relative to the API base URL).
 ROUTES: dict[str, str] = {
@@ -45,10 +44,6 @@ class Team:
     name: str
     member_ids: tuple[str, ...]
     admin_ids: tuple[str, ...] = ()
-
-
-def me(client: ApiClient) -> Viewer:
-    return viewer_from_api(client.request("GET", ROUTES["me"]))
 
 
 def people(client: ApiClient) -> list[Person]:

@@ -20,14 +20,14 @@ def unreachable_api(monkeypatch: pytest.MonkeyPatch, closed_port_url: str) -> st
 
 
 def test_only_the_sign_in_form_is_shown_before_signing_in(unreachable_api: str) -> None:
-    at = AppTest.from_file(str(APP)).run()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     assert at.title[0].value == "TeamTreck"
 
 
 def test_an_unreachable_api_is_reported_with_what_to_do(unreachable_api: str) -> None:
-    at = AppTest.from_file(str(APP)).run()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.text_input(key="login_email").input("boss@example.com")
     at.text_input(key="login_password").input("secret")
     at.button[0].click().run()

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from api.companies import create_admin, create_company, new_id, now_utc
 from api.config import Settings
 from api.db.engine import build_engine
 from api.db.migrate import upgrade
-from api.db.tables import team_admins, team_members, teams, users
+from api.db.tables import companies, team_admins, team_members, teams, users
+from api.errors import NotFound
 from api.security import Passwords, check_password_strength
 from lakehouse.keys import FileKeyStore, generate_company_key
 
@@ -113,3 +114,22 @@ def add_team(
     finally:
         engine.dispose()
     return team_id
+
+
+def sync_company_key(settings: Settings, company_id: str) -> str:
+    """Store the key store's current public key for the company (after a rotation by the
+    lake); collectors get it with their next login or storage grant. Returns the key id."""
+    public = FileKeyStore(settings.resolved_key_store_dir()).current_public_key(company_id)
+    engine = build_engine(settings.resolved_database_url())
+    try:
+        with engine.begin() as conn:
+            found = conn.execute(
+                update(companies)
+                .where(companies.c.id == company_id)
+                .values(key_id=public.key_id, public_key=public.to_text())
+            ).rowcount
+    finally:
+        engine.dispose()
+    if not found:
+        raise NotFound(f"No company {company_id} in the API's database.")
+    return public.key_id

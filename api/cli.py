@@ -82,3 +82,22 @@ def create_company_command(
     except ApiError as e:
         raise click.ClickException(e.message) from e
     click.echo(f"company_id: {made.company_id}\nadmin_id: {made.admin_id}\nkey_id: {made.key_id}")
+
+
+@api.command("sync-company-key")
+@click.option("--company", "company_id", required=True, help="The company's id.")
+def sync_company_key_command(company_id: str) -> None:
+    """Hand collectors the company's current public key after the lake rotated it.
+
+    Example (after `teamtreck lake keys rotate --company <id>`):
+
+        teamtreck api sync-company-key --company <id>
+    """
+    from api.bootstrap import sync_company_key
+    from api.errors import ApiError
+
+    try:
+        key_id = sync_company_key(Settings(), company_id)
+    except ApiError as e:
+        raise click.ClickException(e.message) from e
+    click.echo(f"key_id: {key_id}")

@@ -137,3 +137,15 @@ def test_a_held_database_lock_does_not_stall_the_server(
             assert not beat.done()
         assert beat.result(timeout=10).status_code == 200
     engine.dispose()
+
+
+def test_a_rotated_company_key_reaches_collectors(settings: Settings, company, client) -> None:
+    from api.bootstrap import sync_company_key
+    from lakehouse.keys import FileKeyStore
+
+    rotated = FileKeyStore(settings.resolved_key_store_dir()).rotate(company.company_id)
+    assert sync_company_key(settings, company.company_id) == rotated.key_id
+    me = sign_in(client, "boss@acme.example")
+    assert me.login["company"]["public_key"] == rotated.to_text()
+    grant = me.call("POST", "/api/agent/storage-grant").json()
+    assert grant["key_id"] == rotated.key_id

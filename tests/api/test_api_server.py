@@ -149,3 +149,11 @@ def test_a_rotated_company_key_reaches_collectors(settings: Settings, company, c
     assert me.login["company"]["public_key"] == rotated.to_text()
     grant = me.call("POST", "/api/agent/storage-grant").json()
     assert grant["key_id"] == rotated.key_id
+
+
+def test_the_public_surface_is_sorted_and_importable() -> None:
+    import api
+
+    assert api.__all__ == sorted(api.__all__)
+    for name in api.__all__:
+        assert getattr(api, name) is not None

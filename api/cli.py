@@ -18,7 +18,13 @@ from api.config import Settings
 @click.group(invoke_without_command=True, help=__doc__)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Worker processes (for PostgreSQL; on SQLite one process is fastest).",
+)
 @click.pass_context
 def api(ctx: click.Context, host: str, port: int, workers: int) -> None:
     if ctx.invoked_subcommand is not None:

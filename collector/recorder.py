@@ -176,7 +176,7 @@ class AgentRecorder:
 
     def pending_ids(self) -> set[str]:
         """Object ids not uploaded yet: the spool's and the batch being filled."""
-        agent = self.agent
-        if agent is None:
-            return set()
-        return agent.batcher.spool.object_ids() | {agent.batcher.batch_id}
+        agent, between = self.agent, self._between
+        if agent is not None:
+            return agent.batcher.spool.object_ids() | {agent.batcher.batch_id}
+        return between.spool.object_ids() if between is not None else set()

@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -88,6 +89,7 @@ class WorkSession:
         self.clock = clock
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()  # one sender at a time keeps the order
+        self._marks: deque[tuple[str, datetime]] = deque()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.current = SessionState(**read_json(folder / STATE_FILE, {}))
         self.outbox = [PendingEvent(**e) for e in read_json(folder / OUTBOX_FILE, [])]
@@ -112,6 +114,7 @@ class WorkSession:
                 raise WorkSessionError("Nothing to pause: work is not running.")
             now = self.clock()
             self.recorder.pause()
+            self._take_marks()
             self.current.state = "paused"
             self.current.paused_since = now.isoformat()
             self._event("pause", now)
@@ -123,6 +126,7 @@ class WorkSession:
                 raise WorkSessionError("Nothing to resume: work is not paused.")
             now = self.clock()
             self.recorder.resume()
+            self._take_marks()
             paused_at = datetime.fromisoformat(self.current.paused_since)
             self.current.paused_seconds += (now - paused_at).total_seconds()
             self.current.state = "working"
@@ -140,6 +144,7 @@ class WorkSession:
                 self.recorder.stop()
             except Exception:  # the end is recorded whatever went wrong while closing
                 log.exception("the recording did not close cleanly")
+            self._take_marks()
             if not by_server:
                 self._event("end", now, summary={"worked_seconds": round(self.worked_seconds())})
             self.current = SessionState()
@@ -147,10 +152,20 @@ class WorkSession:
         self.send_pending()
 
     def mark_idle(self, kind: str, at: datetime) -> None:
-        """Idle start/end seen by the sampler, told to the API as session events."""
+        """Idle start/end seen by the sampler, told to the API as session events.
+
+        Called on the agent's thread while it holds its own lock, so it must not wait for
+        ours (a pause holds ours and waits for the agent's): the mark is queued and moved to
+        the outbox by the next action or heartbeat.
+        """
+        self._marks.append((kind, at))
+
+    def _take_marks(self) -> None:
         with self._lock:
-            if self.current.state != "stopped":
-                self._event(kind, at)
+            while self._marks:
+                kind, at = self._marks.popleft()
+                if self.current.state != "stopped":
+                    self._event(kind, at)
 
     def mark_alive(self) -> None:
         with self._lock:
@@ -189,6 +204,7 @@ class WorkSession:
 
     def send_pending(self) -> int:
         """Send waiting events in order; stop at the first that can't go. Returns how many went."""
+        self._take_marks()
         with self._send_lock:
             return self._send_in_order()
 

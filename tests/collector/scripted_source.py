@@ -27,7 +27,15 @@ class ScriptedSource:
 
     generated: list[tuple[str, dict[str, Any]]]
 
-    def __init__(self, ids: Mapping[str, str], batcher: Any, rules: Rules, shot_every: int = 3):
+    def __init__(
+        self,
+        ids: Mapping[str, str],
+        batcher: Any,
+        rules: Rules,
+        shot_every: int = 3,
+        idle_marks: bool = False,
+    ):
+        self.idle_marks = idle_marks  # an idle_start / idle_end row on alternate ticks
         self.ids = dict(ids)
         self.batcher = batcher
         self.rules = rules
@@ -63,6 +71,10 @@ class ScriptedSource:
                 "agent_version": "test",
             }
             observed = Observed(rows=[("activity", row)])
+            if self.idle_marks:
+                kind = "idle_start" if self.ticks % 2 else "idle_end"
+                mark = {"event_id": uuid.uuid4().hex, **self.ids, "ts": now, "kind": kind}
+                observed.rows.append(("sessions", mark))
             if self.rules.screenshots.per_hour and self.ticks % self.shot_every == 0:
                 self._shoot(observed, now)
             self.generated.extend(observed.rows)

@@ -300,3 +300,27 @@ def test_work_started_while_the_server_is_down_arrives_later(
     finally:
         desk.app.quit()
         desk.thread.join(timeout=30)
+
+
+def test_pausing_while_idle_marks_arrive_never_hangs(live_api: LiveApi, tmp_path: Path) -> None:
+    sources = SourceLog(idle_marks=True)
+    desk = start_desk(
+        live_api, tmp_path, make_source=sources, settings={"sample_interval_seconds": 0.02}
+    )
+    try:
+        desk.tell("login", email=live_api.employee_email, password=live_api.password)
+        desk.tell("start")
+        for _ in range(15):  # each pause meets a tick that is handing over an idle mark
+            assert desk.tell("pause")["state"] == "paused"
+            assert desk.tell("resume")["state"] in ("working", "idle")
+        desk.tell("end")
+        wait_for("the outbox to drain", lambda: desk.tell("status")["events_waiting"] == 0)
+        export = live_api.admin().call(
+            "GET", "/admin/sessions/export", params={"date": time.strftime("%Y-%m-%d")}
+        )
+        kinds = [r["kind"] for r in export["rows"]]
+        assert kinds.count("pause") == 15
+        assert "idle_start" in kinds
+    finally:
+        desk.app.quit()
+        desk.thread.join(timeout=30)

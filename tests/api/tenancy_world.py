@@ -135,6 +135,13 @@ class Company:
         expect(admin.call("PUT", f"/api/teams/{team_id}/members", json=body), 200)
         return team_id
 
+    def web_admin(self) -> Person:
+        """The company_admin signed in from a browser (no device given: a web sign-in)."""
+        body = {"email": self.admin.email, "password": PASSWORD}
+        login = expect(self.client.post("/api/auth/login", json=body), 200)
+        caller = Caller(self.client, str(login["device_id"]), login)
+        return Person("admin", self.admin.email, self.admin.name, caller)
+
     def invite(self, team_id: str) -> tuple[str, str]:
         """Invite a new person into `team_id`; returns (user id, invitation token)."""
         handle = unique(f"{self.tag}-invitee")

@@ -60,8 +60,11 @@ def foreign_targets(case: Case, other: Company) -> list[tuple[str, Any]]:
 def probe_other_company(mine: Company, other: Company, key: str, case: Case) -> list[str]:
     """Every kind of person of `mine` aims `key` at `other`; returns the violations."""
     found: list[str] = []
-    for role in STANDING_ROLES:
-        actor = fresh_actor(mine, role) if case.self_harm else mine.people[role]
+    for role in (*STANDING_ROLES, "web admin"):
+        if role == "web admin":  # the company_admin in a browser: a web sign-in, no device
+            actor = mine.web_admin()
+        else:
+            actor = fresh_actor(mine, role) if case.self_harm else mine.people[role]
         calls: list[tuple[str, Call, bool]] = []
         own = Ctx(mine, actor, mine.target(actor))
         if case.aim != "none":

@@ -36,6 +36,17 @@ HUGE_BUDGET = 1_000_000_000
 HEARTBEAT_PATH = "/api/agent/heartbeat"
 
 
+def postgres_reachable() -> bool:
+    engine = sqlalchemy.create_engine(POSTGRES_ADMIN_URL)
+    try:
+        with engine.connect():
+            return True
+    except sqlalchemy.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def fresh_postgres_database() -> Iterator[str]:
     """A new, empty database on the local PostgreSQL server, dropped afterwards."""

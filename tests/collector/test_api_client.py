@@ -95,3 +95,29 @@ def test_revoked_device_is_signed_out(live_api: LiveApi, tmp_path: Path) -> None
     with pytest.raises(SignedOut):
         client.rules()
     assert client.signed_in() is None  # wiped: nothing usable stays on disk
+
+
+def test_an_access_token_the_server_calls_expired_is_refreshed_once(
+    live_api: LiveApi, tmp_path: Path
+) -> None:
+    """The device's clock ran slow: it thinks the token is fresh, the server says expired."""
+    import dataclasses
+    import time
+
+    import jwt
+
+    from api.security import load_or_create_signing_key
+
+    client = _client(live_api, tmp_path)
+    client.login(live_api.employee_email, live_api.password, uuid.uuid4().hex, "0.1")
+    tokens = client.signed_in()
+    assert tokens is not None
+    claims = jwt.decode(tokens.access_token, options={"verify_signature": False})
+    key = load_or_create_signing_key(live_api.settings.resolved_jwt_key_file())
+    expired = jwt.encode({**claims, "exp": int(time.time()) - 5}, key, algorithm="EdDSA")
+    client.store.save(dataclasses.replace(tokens, access_token=expired))
+    assert client.rules()["version"] >= 1  # refreshed and retried, not signed out
+    fresh = client.signed_in()
+    assert fresh is not None
+    assert fresh.access_token not in (expired, tokens.access_token)
+    assert fresh.refresh_token != tokens.refresh_token

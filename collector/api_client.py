@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from collector.credentials import Tokens, TokenStore, is_expiring
+from collector.errors import CollectorError
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ REFRESH_MARGIN_SECONDS = 60.0
 UNAVAILABLE = {502, 503, 504}
 
 
-class ApiError(Exception):
+class ApiError(CollectorError):
     """A call to the API failed."""
 
 

@@ -24,6 +24,7 @@ from collector.api_client import ApiClient, ApiError
 from collector.config import CollectorSettings
 from collector.control import ControlServer, InstanceLock, runtime_folder
 from collector.credentials import TokenStore, open_token_store
+from collector.errors import CollectorError
 from collector.grant import GrantedStore
 from collector.heartbeat import Heartbeat
 from collector.identity import load_device_id
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 COMPANY_FILE = "company.json"  # last known public key and rules, for starting work offline
 
 
-class AppError(Exception):
+class AppError(CollectorError):
     """An action the employee asked for cannot be done now (the message says why)."""
 
 

@@ -24,6 +24,8 @@ from typing import IO, Any, cast
 
 import platformdirs
 
+from collector.errors import CollectorError
+
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "agent.lock"
@@ -34,7 +36,7 @@ MAX_REQUEST_BYTES = 64 * 1024
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
-class ControlError(Exception):
+class ControlError(CollectorError):
     """The local control channel failed."""
 
 

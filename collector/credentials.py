@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from collector.errors import CollectorError
+
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "teamtreck-collector"
@@ -29,7 +31,7 @@ TOKENS_FILE = "tokens.json"
 _UNTRUSTED_BACKENDS = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
 
 
-class CredentialsError(Exception):
+class CredentialsError(CollectorError):
     """The stored tokens could not be read or written safely."""
 
 

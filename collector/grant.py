@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collector.api_client import ApiClient
+from collector.errors import CollectorError
 from lakehouse.storage import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ RENEW_MARGIN_SECONDS = 600.0
 UPLOAD_TIMEOUT_SECONDS = 30.0
 
 
-class GrantMissing(Exception):
+class GrantMissing(CollectorError):
     """No storage grant yet (never signed in, or the API was never reached)."""
 
 

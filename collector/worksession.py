@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from collector.api_client import ApiClient, ApiOffline, ApiRejected, SignedOut
+from collector.errors import CollectorError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ OUTBOX_FILE = "outbox.json"
 STATE_FILE = "state.json"
 
 
-class WorkSessionError(Exception):
+class WorkSessionError(CollectorError):
     """A work-session action does not fit the current state."""
 
 

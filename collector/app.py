@@ -195,7 +195,11 @@ class CollectorApp:
     # -- what the employee sees ----------------------------------------------------------------
 
     def _show_row(self, table: str, row: Any) -> None:
-        self.record.record_rows(table, [dict(row)])
+        # Called on the agent's thread right after the row joined the batch being filled, so
+        # that batch's id says where the row is (waiting until that batch is uploaded).
+        agent = self.recorder.agent
+        batch_id = agent.batcher.batch_id if agent and agent.batcher.row_count else ""
+        self.record.record_rows(table, [{**row, "batch_id": row.get("batch_id", batch_id)}])
 
     def _show_shot(self, object_path: str, image: bytes) -> None:
         capture_id = parse_landing_path(object_path).object_id

@@ -149,13 +149,17 @@ def test_my_activity_page_shows_the_session(live_api: LiveApi, desk: Desk) -> No
     desk.tell("login", email=live_api.employee_email, password=live_api.password)
     desk.tell("start")
     wait_for("samples", lambda: len(desk.sources.rows("activity")) >= 4)
-    desk.tell("end")
     url = desk.tell("activity")["url"]
+    # Before upload: the batch being filled shows as waiting.
+    wait_for("a waiting sample", lambda: "<td id='waiting'>0 of" not in httpx.get(url).text)
+    desk.tell("end")
     page = httpx.get(url).text
     assert "xterm" in page
     assert "UTC start</li>" in page
     assert "UTC end</li>" in page
-    assert "screenshot" in page
+    assert "<td id='waiting'>0 of" in page  # after upload: nothing waits
+    assert "uploaded</figcaption>" in page
+    assert "— waiting to upload</figcaption>" not in page
     assert httpx.get(url.rsplit("/", 2)[0] + "/").status_code == 404
 
 

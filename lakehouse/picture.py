@@ -110,3 +110,11 @@ def render_jpeg(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
     pixels[top : height - top, left : width - left] = colour
     pixels[top : top + 8, left : width - left] = (230, 230, 230)  # the window's title bar
     return _headers(width, height) + _scan(_block_levels(pixels)) + b"\xff\xd9"
+
+
+def render_palette(count: int, width: int, height: int) -> list[bytes]:
+    """Return `count` different desktop pictures (one window colour each)."""
+    return [
+        render_jpeg(width, height, (40 + (i * 67) % 200, 40 + (i * 131) % 200, 40 + (i * 29) % 200))
+        for i in range(count)
+    ]

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from lakehouse import schema
 from lakehouse.catalog import ACTIVITIES
-from lakehouse.picture import render_jpeg
+from lakehouse.picture import render_palette
 
 SAMPLE_SECONDS = 10
 BATCH_SAMPLES = 12  # two minutes of samples per landing file, like the collector's uploads
@@ -177,46 +177,45 @@ def _activity(
 _SCREEN_W, _SCREEN_H = 160, 90
 
 
-def _palette() -> list[bytes]:
-    """One small picture per activity, so screenshots differ by what is on screen."""
-    images = []
-    for i in range(len(ACTIVITIES)):
-        colour = (40 + (i * 67) % 200, 40 + (i * 131) % 200, 40 + (i * 29) % 200)
-        images.append(render_jpeg(_SCREEN_W, _SCREEN_H, colour))
-    return images
-
-
-def _screenshots(
-    rng: np.random.Generator,
-    company: str,
-    names: list[str],
-    day: dt.date,
-    activity: pa.Table,
-    idle: np.ndarray,
-    tl: _Timeline,
-    work: Workday,
-) -> tuple[pa.Table, dict[str, bytes]]:
+def _pick_shots(
+    rng: np.random.Generator, idle: np.ndarray, tl: _Timeline, work: Workday
+) -> np.ndarray:
     per_user = int(work.workday_seconds / 3600 * work.screenshots_per_hour)
     picks = (
         rng.integers(0, tl.samples, (tl.users, per_user))
         + (np.arange(tl.users) * tl.samples)[:, None]
     )
     rows = np.unique(picks.ravel())
-    rows = rows[~idle[rows]]  # no screenshots while idle
-    shots = activity.take(pa.array(rows))
+    active: np.ndarray = rows[~idle[rows]]  # no screenshots while idle
+    return active
+
+
+def _images(shots: pa.Table, object_path: pa.Array) -> tuple[dict[str, bytes], pa.Array]:
+    """Return the picture of what each screenshot shows (by object path), and their sizes."""
+    kinds = {(a.app, a.title): i for i, a in enumerate(ACTIVITIES)}
+    palette = render_palette(len(ACTIVITIES), _SCREEN_W, _SCREEN_H)
+    paths = object_path.to_pylist()
+    shown = zip(shots["app"].to_pylist(), shots["title"].to_pylist(), strict=True)
+    images = {path: palette[kinds[key]] for path, key in zip(paths, shown, strict=True)}
+    return images, pa.array([len(images[p]) for p in paths], pa.int64())
+
+
+def _screenshots(
+    rng: np.random.Generator,
+    company: str,
+    day: dt.date,
+    activity: pa.Table,
+    idle: np.ndarray,
+    tl: _Timeline,
+    work: Workday,
+) -> tuple[pa.Table, dict[str, bytes]]:
+    shots = activity.take(pa.array(_pick_shots(rng, idle, tl, work)))
     n = shots.num_rows
     capture = hex_ids(rng, n)
     user = shots["user_id"]
     prefix = _join("landing/images/company=", company, "/user=", user, f"/date={day.isoformat()}/")
     object_path = _join(prefix, capture, ".jpeg.sealed")
-    kinds = {(a.app, a.title): i for i, a in enumerate(ACTIVITIES)}
-    palette = _palette()
-    images = {}
-    for path, app, title in zip(
-        object_path.to_pylist(), shots["app"].to_pylist(), shots["title"].to_pylist(), strict=True
-    ):
-        images[path] = palette[kinds[(app, title)]]
-    sizes = pa.array([len(images[p]) for p in object_path.to_pylist()], pa.int64())
+    images, sizes = _images(shots, object_path)
     table = pa.table(
         {
             "capture_id": capture,
@@ -295,6 +294,6 @@ def generate_day(
     rng = np.random.default_rng([seed, day.toordinal(), len(users)])
     tl = _timeline(rng, len(users), work)
     activity, idle, stretch = _activity(rng, company_id, users, day, tl, work)
-    screenshots, images = _screenshots(rng, company_id, users, day, activity, idle, tl, work)
+    screenshots, images = _screenshots(rng, company_id, day, activity, idle, tl, work)
     sessions = _sessions(rng, activity, idle, stretch, tl)
     return DayData(day, activity, screenshots, sessions, images)

@@ -185,8 +185,10 @@ def compact(
     if company_ids is not None:
         wanted = set(company_ids)
         groups = {key: files for key, files in groups.items() if key[1] in wanted}
-    with_keys = set(key_store.companies())
     summary.files_seen = sum(len(f) for f in groups.values()) + len(refused)
+    # Without a company's keys nothing of it can be read: leave it in landing, don't quarantine.
+    with_keys = set(key_store.companies())
+    summary.companies_without_keys = sorted({c for _, c, _ in groups if c not in with_keys})
     with ThreadPoolExecutor(max(1, workers)) as pool:
         run = _Run(
             store,
@@ -199,11 +201,8 @@ def compact(
             progress or (lambda _done, _total: None),
         )
         for (table, company, day), files in sorted(groups.items()):
-            if company not in with_keys:
-                if company not in summary.companies_without_keys:
-                    summary.companies_without_keys.append(company)
-                continue
-            refused += _compact_group(run, table, company, day, files)
+            if company in with_keys:
+                refused += _compact_group(run, table, company, day, files)
     for item in refused:
         move_to_quarantine(store, item, run.now)
         summary.quarantined[str(item.reason)] += 1

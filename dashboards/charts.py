@@ -31,9 +31,12 @@ def hours_per_day(df: pl.DataFrame) -> alt.Chart:
         alt.Chart(df, title="Hours per day")
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title=None, timeUnit="yearmonthdate"),
+            x=alt.X("utcyearmonthdate(day):O", title=None),
             y=alt.Y("hours:Q", title="hours"),
-            tooltip=[alt.Tooltip("day:T"), alt.Tooltip("hours:Q", format=".1f")],
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(day):T", title="day"),
+                alt.Tooltip("hours:Q", format=".1f"),
+            ],
         )
     )
     return chart
@@ -45,9 +48,12 @@ def activity_per_day(df: pl.DataFrame) -> alt.Chart:
         alt.Chart(df, title="Activity per day")
         .mark_line(point=True)
         .encode(
-            x=alt.X("day:T", title=None, timeUnit="yearmonthdate"),
+            x=alt.X("utcyearmonthdate(day):O", title=None),
             y=alt.Y("activity_pct:Q", title="activity %", scale=alt.Scale(domain=[0, 100])),
-            tooltip=[alt.Tooltip("day:T"), alt.Tooltip("activity_pct:Q", format=".0f")],
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(day):T", title="day"),
+                alt.Tooltip("activity_pct:Q", format=".0f"),
+            ],
         )
     )
     return chart
@@ -79,10 +85,14 @@ def category_trend(df: pl.DataFrame) -> alt.Chart:
         alt.Chart(df, title="Hours per day by category")
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title=None, timeUnit="yearmonthdate"),
+            x=alt.X("utcyearmonthdate(day):O", title=None),
             y=alt.Y("hours:Q", title="hours", stack="zero"),
             color=alt.Color("category:N", scale=_category_scale(), title="category"),
-            tooltip=["day:T", "category:N", alt.Tooltip("hours:Q", format=".2f")],
+            tooltip=[
+                alt.Tooltip("utcyearmonthdate(day):T", title="day"),
+                "category:N",
+                alt.Tooltip("hours:Q", format=".2f"),
+            ],
         )
     )
     return chart
@@ -102,7 +112,7 @@ def day_timeline(bands: pl.DataFrame, shots: pl.DataFrame) -> alt.LayerChart:
         alt.Chart(bands)
         .mark_bar(height=22)
         .encode(
-            x=alt.X("start:T", title=None),
+            x=alt.X("start:T", title="UTC", scale=alt.Scale(type="utc")),
             x2="end:T",
             y=y,
             color=alt.Color(
@@ -123,7 +133,7 @@ def day_timeline(bands: pl.DataFrame, shots: pl.DataFrame) -> alt.LayerChart:
         alt.Chart(shots.with_columns(pl.lit("Screenshots").alias("lane")))
         .mark_point(shape="triangle-down", size=120, filled=True, color="#6a1b9a")
         .encode(
-            x="ts:T",
+            x=alt.X("ts:T", scale=alt.Scale(type="utc")),
             y=y,
             tooltip=[alt.Tooltip("ts:T", format="%H:%M:%S"), "app:N"],
         )

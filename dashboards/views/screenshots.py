@@ -50,6 +50,8 @@ def render_gallery(ctx: context.PageContext, user_id: str, day: dt.date) -> None
         mime="application/zip",
         icon=":material/folder_zip:",
         key="shots_zip",
+        # A rerun on click would drop the pending zip before the browser fetches it.
+        on_click="ignore",
     )
     rows = shots.to_dicts()
     for start in range(0, len(rows), GALLERY_COLUMNS):

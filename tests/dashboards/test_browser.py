@@ -8,10 +8,14 @@ its figures are compared with the lake's own metrics, and a screenshot of it is 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+import polars as pl
 import pytest
 
 from dashboards.data import warm_keys
@@ -53,6 +57,51 @@ def metric_value(page: Any, label: str) -> str:
     return str(metric.get_by_test_id("stMetricValue").inner_text()).strip()
 
 
+def thumbnails_shown(page: Any) -> int:
+    """How many gallery images the browser decoded (decrypted thumbnails that really arrived)."""
+    images = page.get_by_test_id("stImage").locator("img")
+    images.first.wait_for()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    return int(images.count())
+
+
+def check_csv_export(page: Any, world: World) -> None:
+    """The People CSV lists everyone in scope with the hours the lake has for them."""
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    table = pl.read_csv(download.value.path())
+    lake = lake_connection(world, world.acme.company_id)
+    first, end = world.days[-1] - dt.timedelta(days=6), world.days[-1] + dt.timedelta(days=1)
+    summary = metrics.daily_summary(lake, world.acme.company_id, first, end).pl()
+    person = world.acme.people[0]
+    row = table.filter(pl.col("user_id") == person.user_id).row(0, named=True)
+    worked = summary.filter(pl.col("user_id") == person.user_id)["worked_seconds"].sum()
+    assert row["person"] == person.name
+    assert row["worked_hours"] == pytest.approx(worked / 3600)
+    assert table.height == 7
+
+
+def check_zip_download(page: Any, world: World) -> None:
+    """The day's zip holds every screenshot, decrypted; the download is in the audit log."""
+    button = page.get_by_role("button", name=re.compile("Download the day"))
+    expected = int(re.search(r"\((\d+) images", button.inner_text()).group(1))  # type: ignore[union-attr]
+    with page.expect_download() as download:
+        button.click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+        assert len(names) == expected
+        assert archive.read(names[0])[:2] == b"\xff\xd8"  # a JPEG again, not ciphertext
+    person = world.acme.people[0]
+    with httpx.Client(base_url=world.api_url, headers={"X-Device-ID": "check"}) as http:
+        login = {"email": person.email, "password": PASSWORD, "device": {"id": "check"}}
+        token = http.post("/api/auth/login", json=login).json()["access_token"]
+        log = http.get("/api/me/access-log", headers={"Authorization": f"Bearer {token}"}).json()
+    assert any(e["detail"].startswith("download") for e in log)
+
+
 def menu(page: Any) -> list[str]:
     links = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
     return [text.strip().split("\n")[-1] for text in links]  # after the icon's name
@@ -65,10 +114,14 @@ def select_options(page: Any, label: str) -> list[str]:
     return sorted(o.strip() for o in options)
 
 
-def today_totals(world: World, company_id: str) -> dict[str, Any]:
+def lake_connection(world: World, company_id: str) -> Any:
     lake = open_lake(world.lake_url, FileKeyStore(world.keys_dir))
     warm_keys(lake, company_id)  # as the dashboards do; see dashboards.data.warm_keys
-    con = connect(lake=lake, company_id=company_id)
+    return connect(lake=lake, company_id=company_id)
+
+
+def today_totals(world: World, company_id: str) -> dict[str, Any]:
+    con = lake_connection(world, company_id)
     today = world.days[-1]
     frame = metrics.daily_totals(con, company_id, today, today + dt.timedelta(days=1)).pl()
     return frame.row(0, named=True)
@@ -89,6 +142,11 @@ def test_an_admin_visits_every_page_and_sees_the_lakes_figures(
     for title in PAGES:
         open_page(page, title)
         assert not page.get_by_test_id("stException").count(), f"{title} raised"
+        if title == "Screenshots":
+            assert thumbnails_shown(page) > 0
+            check_zip_download(page, world)
+        if title == "People":
+            check_csv_export(page, world)
         page.screenshot(path=str(tmp_path / f"{title.split()[0].lower()}.png"), full_page=True)
     page.close()
 

@@ -233,3 +233,15 @@ def test_signing_out_returns_to_the_sign_in_form(world: World, sign_in: SignIn) 
     at = sign_in(world.acme.admin.email)
     at.button(key="sign_out").click().run()
     assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_a_sign_in_that_can_no_longer_be_refreshed_asks_to_sign_in_again(
+    world: World, sign_in: SignIn
+) -> None:
+    from dashboards.api_client import Tokens
+
+    at = sign_in(world.acme.admin.email)
+    at.session_state["tokens"] = Tokens("not-a-valid-token", "not-a-valid-refresh-token")
+    at.switch_page("views/settings.py").run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -116,8 +117,8 @@ def _company(settings: Settings, name: str, people: int) -> Company:
     return company
 
 
-def _admin_call(api_url: str, admin: Person, method: str, path: str, body: dict[str, object]
-                ) -> dict[str, object]:  # fmt: skip
+def _admin_call(api_url: str, admin: Person, method: str, path: str,
+                body: dict[str, object] | None) -> dict[str, Any]:  # fmt: skip
     headers = {"X-Device-ID": "test-setup"}
     with httpx.Client(base_url=api_url, headers=headers, timeout=30) as http:
         login = http.post("/api/auth/login", json={"email": admin.email, "password": PASSWORD,
@@ -140,6 +141,25 @@ def _teams(api_url: str, acme: Company, sub_admin: Person) -> list[str]:
     return red
 
 
+PRODUCTIVITY = {
+    "default": "neutral",
+    "rules": [
+        {"match": "app", "pattern": "code", "category": "productive"},
+        {"match": "app", "pattern": "gnome-terminal", "category": "productive"},
+        {"match": "domain", "pattern": "github.com", "category": "productive"},
+        {"match": "domain", "pattern": "www.youtube.com", "category": "unproductive"},
+        {"match": "domain", "pattern": "www.reddit.com", "category": "unproductive"},
+        {"match": "app", "pattern": "spotify", "category": "unproductive"},
+    ],
+}
+
+
+def _categories(api_url: str, acme: Company) -> None:
+    rules = _admin_call(api_url, acme.admin, "GET", "/api/rules", None)["rules"]
+    document = {**rules, "productivity": PRODUCTIVITY}
+    _admin_call(api_url, acme.admin, "PUT", "/api/rules", document)
+
+
 def _simulate(settings: Settings, company: Company, days: list[dt.date]) -> None:
     store = open_store(settings.resolved_lake_url())
     public_key = FileKeyStore(settings.resolved_key_store_dir()).current_public_key(
@@ -157,6 +177,7 @@ def build_world(home: Path, server: ApiServer, settings: Settings, api_url: str)
                       password=PASSWORD, role="sub_admin", name="Acme Lead")  # fmt: skip
     sub_admin = Person("lead@acme.io", sub_id, "Acme Lead")
     red = _teams(api_url, acme, sub_admin)
+    _categories(api_url, acme)
     today = dt.datetime.now(dt.UTC).date()
     days = [today - dt.timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
     _simulate(settings, acme, days)

@@ -81,7 +81,7 @@ def start_desk(
     )
     thread = threading.Thread(target=app.run, kwargs={"tray": False}, daemon=True)
     thread.start()
-    control = ControlClient(folder / "run")
+    control = ControlClient(folder / "run", timeout_seconds=60)
     wait_for("the control channel", lambda: (folder / "run" / "agent.sock").exists())
     return Desk(app, control, sources, notices, thread)
 

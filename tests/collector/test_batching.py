@@ -141,3 +141,25 @@ def test_a_key_of_another_company_is_refused(tmp_path: Path) -> None:
     other = generate_company_key("globex")
     with pytest.raises(ConfigError, match="globex"):
         _batcher(tmp_path, other.public)
+
+
+def test_a_damaged_journal_gives_back_its_intact_rows_and_is_quarantined(tmp_path: Path) -> None:
+    pair, key_store = company_keys()
+    crashed = _batcher(tmp_path, pair.public)
+    for n in range(3):
+        crashed.add("activity", activity_row(T0, keystrokes=n), T0)
+    batch_id = crashed.batch_id
+    crashed.journal.close()
+    journal_file = tmp_path / "spool" / "journal" / f"{batch_id}.journal"
+    content = bytearray(journal_file.read_bytes())
+    content[-50] ^= 0xFF  # a bad sector inside the last record
+    journal_file.write_bytes(bytes(content))
+
+    restarted = _batcher(tmp_path, pair.public)
+    assert len(restarted.recover()) == 2
+    keystrokes = sorted(
+        read_encrypted(d, key_store)["keystrokes"][0].as_py() for d in _spooled(restarted).values()
+    )
+    assert keystrokes == [0, 1]
+    assert (restarted.spool.quarantine_dir / journal_file.name).exists()
+    assert restarted.journal.leftovers() == []

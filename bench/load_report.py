@@ -72,6 +72,7 @@ def print_load(
     )
     for name, stats in sorted(tally.kinds.items()):
         print(kind_line(name, stats, seconds))
+    print("events due: " + ", ".join(f"{k} {n}" for k, n in sorted(tally.scheduled.items())))
     generator = Usage(tally.generator_cpu_seconds, seconds)
     print(usage_line("API server", api))
     print(usage_line("moto (S3 + STS)", moto))
@@ -83,11 +84,14 @@ def print_load(
 def print_verdict(tally: Tally, verdict: Verdict) -> None:
     objects = ", ".join(f"{t} {n}" for t, n in sorted(verdict.objects_in_bucket.items()))
     print(f"objects in the bucket: {objects or 'none'}")
-    sent = ", ".join(f"{t} {n}" for t, n in sorted(tally.rows_acknowledged.items()) if n)
-    print(f"rows sent: {sent or 'none'}; curated: {dict(verdict.curated_rows)}")
+    acked = ", ".join(f"{t} {n}" for t, n in sorted(tally.rows_acknowledged.items()) if n)
+    print(f"rows acknowledged: {acked or 'none'}; curated: {dict(verdict.curated_rows)}")
+    unanswered = tally.objects_attempted - tally.objects_acknowledged
+    if unanswered:
+        print(f"PUTs started but not answered (cut off or failed): {dict(unanswered)}")
     print("compaction: " + "; ".join(verdict.compaction.lines()))
     if verdict.nothing_lost:
-        print("NOTHING LOST: objects == uploads acknowledged, curated rows == rows sent")
+        print("NOTHING LOST: every acknowledged upload is in the bucket and every row curated")
     else:
         print("LOST OR EXTRA: " + "; ".join(verdict.problems))
 
@@ -102,8 +106,12 @@ def figures(tally: Tally, api: Usage, moto: Usage, verdict: Verdict) -> dict[str
         out[f"fleet_{name}_p99_ms"] = rounded(percentile_ms(stats.latencies_seconds, 0.99))
         out[f"fleet_{name}_late_p99_ms"] = rounded(percentile_ms(stats.lateness_seconds, 0.99))
     out["fleet_errors"] = sum(sum(s.errors.values()) for s in tally.kinds.values())
+    heartbeats = len(tally.kind("heartbeat").latencies_seconds)
+    due = tally.scheduled["heartbeat"]
+    out["fleet_heartbeats_on_schedule_percent"] = round(100 * heartbeats / due, 1) if due else None
     out["fleet_objects"] = sum(verdict.objects_in_bucket.values())
     out["fleet_rows_sent"] = sum(tally.rows_acknowledged.values())
+    out["fleet_rows_unanswered"] = sum((tally.rows_attempted - tally.rows_acknowledged).values())
     out["fleet_rows_curated"] = sum(verdict.curated_rows.values())
     out["fleet_quarantined"] = sum(verdict.compaction.quarantined.values())
     out["fleet_nothing_lost"] = int(verdict.nothing_lost)

@@ -52,6 +52,10 @@ class Tally:
     kinds: dict[str, KindStats] = field(default_factory=dict)
     objects_acknowledged: Counter[str] = field(default_factory=Counter)  # by table
     rows_acknowledged: Counter[str] = field(default_factory=Counter)  # by table
+    # PUTs started, answered or not: one cut off at the end may still have been stored.
+    objects_attempted: Counter[str] = field(default_factory=Counter)
+    rows_attempted: Counter[str] = field(default_factory=Counter)
+    scheduled: Counter[str] = field(default_factory=Counter)  # events due, by schedule
     duration_seconds: float = 0.0
     generator_cpu_seconds: float = 0.0
 
@@ -91,7 +95,7 @@ class Pool:
 async def send(connection: Connection, request: Request) -> Response:
     """Send on a kept-alive connection; like any HTTP client, open a new one when the server
     has closed this one while it was idle (uvicorn does after 5 s), and retry once when the
-    server closed it just as the request went out (nothing of an answer arrived)."""
+    server closed or reset it just as the request went out (nothing of an answer arrived)."""
     if connection.reader is not None and connection.reader.at_eof():
         connection.close()
     try:
@@ -99,7 +103,9 @@ async def send(connection: Connection, request: Request) -> Response:
     except asyncio.IncompleteReadError as e:
         if e.partial:
             raise
-        return await connection.send(request)
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    return await connection.send(request)  # every request here is idempotent
 
 
 @dataclass
@@ -133,12 +139,22 @@ class Fleet:
         headers = (("X-Device-ID", c.device.device_id),)
         return Request.json("POST", path, payload, c.token, headers)
 
-    async def put(self, kind: str, due: float, c: Collector, path: str, body: bytes) -> bool:
+    async def put(
+        self, kind: str, table: str, rows: int, due: float, c: Collector, path: str, body: bytes
+    ) -> bool:
+        """PUT one object of `table` holding `rows` rows; count it as acknowledged on success."""
         stats = self.tally.kind(kind)
+        self.tally.objects_attempted[table] += 1
+        self.tally.rows_attempted[table] += rows
         if self.putter is not None:
-            return await self.putter.put(stats, due, c.grant, path, body)
-        request = signed_put(c.grant, self.s3_host, path, body)
-        return await self.s3.send(stats, due, request) is not None
+            stored = await self.putter.put(stats, due, c.grant, path, body)
+        else:
+            request = signed_put(c.grant, self.s3_host, path, body)
+            stored = await self.s3.send(stats, due, request) is not None
+        if stored:
+            self.tally.objects_acknowledged[table] += 1
+            self.tally.rows_acknowledged[table] += rows
+        return stored
 
     async def heartbeat(self, c: Collector, due: float) -> None:
         body = {
@@ -159,32 +175,29 @@ class Fleet:
 
     async def upload(self, c: Collector, due: float) -> None:
         path, data, rows = activity_batch(c.grant, c.device, self.wall(due))
-        if await self.put("put_activity", due, c, path, data):
-            self.acknowledge("activity", rows)
+        await self.put("put_activity", "activity", rows, due, c, path, data)
         if c.pending_screenshot_rows:
             waiting, c.pending_screenshot_rows = c.pending_screenshot_rows, []
             path, data, rows = screenshot_batch(c.grant, waiting)
-            if await self.put("put_screenshot_rows", due, c, path, data):
-                self.acknowledge("screenshots", rows)
+            await self.put("put_screenshot_rows", "screenshots", rows, due, c, path, data)
 
     async def take_screenshot(self, c: Collector, due: float) -> None:
         path, sealed, row = screenshot(c.grant, c.device, self.image, self.wall(due))
-        if await self.put("put_image", due, c, path, sealed):
-            self.acknowledge("images", 0)
+        if await self.put("put_image", "images", 0, due, c, path, sealed):
             c.pending_screenshot_rows.append(row)
-
-    def acknowledge(self, table: str, rows: int) -> None:
-        self.tally.objects_acknowledged[table] += 1
-        self.tally.rows_acknowledged[table] += rows
 
 
 Action = Callable[[Collector, float], Coroutine[Any, Any, None]]
 
 
 async def every(
-    fleet: Fleet, period_seconds: float, action: Action, deadline: float, tasks: set[Any]
+    fleet: Fleet,
+    schedule: tuple[str, float, Action],
+    deadline: float,
+    tasks: set[Any],
 ) -> None:
     """Run `action` for collector i at i·period/N + k·period until the deadline."""
+    name, period_seconds, action = schedule
     count = len(fleet.collectors)
     interval = period_seconds / count
     loop = asyncio.get_running_loop()
@@ -193,6 +206,7 @@ async def every(
         wait = due - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
+        fleet.tally.scheduled[name] += 1
         task = asyncio.create_task(action(fleet.collectors[k % count], due))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
@@ -207,13 +221,13 @@ async def drive(fleet: Fleet, seconds: float) -> Tally:
     deadline = fleet.loop_start + seconds
     cpu_start = time.process_time()
     tasks: set[Any] = set()
-    schedules = [
-        (HEARTBEAT_SECONDS, fleet.heartbeat),
-        (fleet.batch_seconds, fleet.upload),
-        (fleet.screenshot_seconds, fleet.take_screenshot),
-        (GRANT_SECONDS, fleet.renew_grant),
+    schedules: list[tuple[str, float, Action]] = [
+        ("heartbeat", HEARTBEAT_SECONDS, fleet.heartbeat),
+        ("batch", fleet.batch_seconds, fleet.upload),
+        ("screenshot", fleet.screenshot_seconds, fleet.take_screenshot),
+        ("storage_grant", GRANT_SECONDS, fleet.renew_grant),
     ]
-    await asyncio.gather(*(every(fleet, p, a, deadline, tasks) for p, a in schedules))
+    await asyncio.gather(*(every(fleet, s, deadline, tasks) for s in schedules))
     if tasks:
         _done, late = await asyncio.wait(list(tasks), timeout=DRAIN_TIMEOUT_SECONDS)
         for task in late:

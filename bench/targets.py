@@ -78,6 +78,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("api", "postgres_errors", "API heartbeat errors (PostgreSQL)", equal(0, "0")),
     Figure("api", "sqlite_server_cpu_percent", "API server CPU % of one core (SQLite)"),
     Figure("fleet", "fleet_heartbeat_per_second", "fleet: heartbeats/s"),
+    Figure("fleet", "fleet_heartbeats_on_schedule_percent", "fleet: heartbeats answered of due %",
+           at_least(99, " %")),
     Figure("fleet", "fleet_heartbeat_p99_ms", "fleet: heartbeat p99 ms", at_most(100, " ms")),
     Figure("fleet", "fleet_storage_grant_p99_ms", "fleet: storage grant p99 ms",
            at_most(500, " ms")),

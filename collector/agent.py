@@ -26,7 +26,7 @@ from collector.journal import Journal
 from collector.source import Observed, Source
 from collector.spool import Spool, SpoolEntry, SpoolStats
 from collector.uploader import Backoff, Destination, LakeDestination, Uploader, UploadStats
-from lakehouse.errors import KeyStoreError, SchemaError
+from lakehouse.errors import KeyStoreError, LayoutError, SchemaError
 from lakehouse.keys import CompanyPublicKey
 from lakehouse.storage import open_store
 
@@ -196,7 +196,12 @@ class Agent:
 
     def _take(self, observed: Observed, now: dt.datetime) -> None:
         for shot in observed.shots:
-            entry = self.batcher.spool_image(shot.object_path, shot.image)
+            try:
+                entry = self.batcher.spool_image(shot.object_path, shot.image)
+            except (ConfigError, LayoutError) as e:  # a sensing bug: lose the image, not the day
+                self._counts["refused"] += 1
+                logger.error("a screenshot was refused and not recorded: %s", e)
+                continue
             if entry is not None:
                 self.uploader.submit(entry)
         for table, row in observed.rows:

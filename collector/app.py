@@ -110,6 +110,7 @@ class CollectorApp:
         self.tray: Tray | None = None
         self.quitting = threading.Event()
         self.message = ""
+        self.current_app: str | None = None
 
     # -- sign-in -------------------------------------------------------------------------------
 
@@ -197,6 +198,8 @@ class CollectorApp:
     def _show_row(self, table: str, row: Any) -> None:
         # Called on the agent's thread right after the row joined the batch being filled, so
         # that batch's id says where the row is (waiting until that batch is uploaded).
+        if table == "activity":
+            self.current_app = row.get("app")
         agent = self.recorder.agent
         batch_id = agent.batcher.batch_id if agent and agent.batcher.row_count else ""
         self.record.record_rows(table, [{**row, "batch_id": row.get("batch_id", batch_id)}])
@@ -240,6 +243,8 @@ class CollectorApp:
             queues["spool"] = agent.spool.pending_count
         return {
             "status": status,
+            # The redacted app of the last sample (the server keeps it only where rules allow).
+            "current_app": (self.current_app or "")[:200] or None if status == "working" else None,
             "session_id": self.work.current.session_id or None,
             "queue_sizes": queues,
             "agent_version": agent_version(),

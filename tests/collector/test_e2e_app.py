@@ -107,6 +107,12 @@ def test_a_work_session_from_sign_in_to_the_lake(live_api: LiveApi, desk: Desk) 
     assert desk.tell("status")["state"] == "not working"
     session_id = desk.tell("start")["session_id"]
     wait_for("a few samples", lambda: len(desk.sources.rows("activity")) >= 8)
+    admin = live_api.admin()
+
+    def present_apps() -> list[str | None]:
+        return [p["current_app"] for p in admin.call("GET", "/admin/presence")]
+
+    wait_for("the live view to show the app", lambda: "xterm" in present_apps())
     assert desk.tell("pause")["state"] == "paused"
     source = desk.sources.sources[0]
     ticks_at_pause = source.ticks

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from api.config import Settings
 from api.db.migrate import upgrade
 from api.errors import install_error_handlers
+from api.fastpath import HeartbeatFastPath
 from api.middleware import BodySizeLimit, SecurityHeaders
 from api.routes import admin, agent, audit, auth, devices, grants, rules, sessions, teams, users
 from api.services import Services
@@ -51,6 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Device-ID"],
         )
+    if settings.heartbeat_fast_path:
+        app.add_middleware(HeartbeatFastPath, services=services)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     # Devices, presence.
     default_max_devices_per_user: int = Field(default=3, ge=1)
     online_after_seconds: int = Field(default=90, ge=1)
+    heartbeat_fast_path: bool = True  # serve heartbeats beside FastAPI's router (api.fastpath)
 
     # Invitations by mail. No smtp_host: the invite link is shown to the admin instead.
     invite_hours: int = Field(default=72, ge=1)

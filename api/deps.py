@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, select
 
+from api.config import Settings
 from api.db.tables import devices, users
 from api.errors import Forbidden, Unauthorized
 from api.security import Claims
@@ -56,12 +57,16 @@ def _close(conn: Connection, commit: bool) -> None:
 DbSession = Annotated[Connection, Depends(db_connection, scope="function")]
 
 
+def ip_of(settings: Settings, forwarded_for: str | None, peer: str | None) -> str:
+    """The caller's address: the proxy's first X-Forwarded-For entry when trusted."""
+    if settings.trust_forwarded_for and forwarded_for:
+        return forwarded_for.split(",")[0].strip()
+    return peer or "unknown"
+
+
 async def client_ip(request: Request, svc: Svc) -> str:
-    if svc.settings.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else None
+    return ip_of(svc.settings, request.headers.get("x-forwarded-for"), peer)
 
 
 ClientIp = Annotated[str, Depends(client_ip)]
@@ -87,10 +92,16 @@ async def verified_claims(
     ] = None,
 ) -> Claims:
     """A valid signature, the right device header and budget left; no database check yet."""
-    if credentials is None:
+    token = credentials.credentials if credentials else None
+    return await authenticate(svc, token, x_device_id, ip)
+
+
+async def authenticate(svc: Services, token: str | None, device_id: str | None, ip: str) -> Claims:
+    """Check the token's signature (cached), its device and the caller's request budget."""
+    if token is None:
         raise Unauthorized("Log in first and send 'Authorization: Bearer <access token>'.")
-    claims = svc.tokens.verify(credentials.credentials)
-    if x_device_id != claims.device_id:
+    claims = svc.tokens.verify(token)
+    if device_id != claims.device_id:
         raise Unauthorized(
             "The X-Device-ID header does not match the device this token was issued to.",
             code="device_mismatch",

@@ -18,7 +18,7 @@ Anything else becomes a 500 with a generic message; the stack trace goes to the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -132,13 +132,18 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    return error_response(422, "invalid_request", *describe_invalid(exc.errors()))
+
+
+def describe_invalid(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> tuple[str, Any]:
+    """(message, details) for validation errors: where and what, in one line and as a list."""
     problems = [
-        {"location": list(e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors()
+        {"location": [*prefix, *e.get("loc", ())], "problem": e.get("msg", "")} for e in errors
     ]
     message = "The request is not valid: " + "; ".join(
         f"{'.'.join(str(p) for p in e['location'])}: {e['problem']}" for e in problems[:5]
     )
-    return error_response(422, "invalid_request", message, problems)
+    return message, problems
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -13,10 +13,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, case, func, select, update
 
+from api.companies import now_utc
 from api.db.tables import commands, companies, devices, users
 from api.errors import Forbidden, Unauthorized
-from api.models.agent import Heartbeat
+from api.models.agent import Command, Heartbeat, HeartbeatResponse
 from api.security import Claims
+from api.services import Services
 
 PendingRow = Row[Any, Any, Any, Any, Any, Any]
 _SHARES_APP = (
@@ -114,3 +116,19 @@ def _touch_then_select(conn: Connection, values: dict[str, Any]) -> list[Pending
     if not conn.execute(_TOUCH, values).rowcount:
         return []
     return list(conn.execute(_PENDING, {"u": values["u"], "d": values["d"]}).all())
+
+
+async def answer_heartbeat(svc: Services, claims: Claims, body: Heartbeat) -> HeartbeatResponse:
+    """Record the heartbeat and say what the collector must do (pending commands)."""
+    now = now_utc()
+    rows = await svc.run_short(lambda engine: record_heartbeat(engine, claims, body, now))
+    pending = [
+        Command(id=r.id, kind=r.kind, payload=r.payload, created_at=r.created_at)
+        for r in rows
+        if r.id is not None
+    ]
+    rules_version = rows[0].rules_version
+    if body.rules_version is not None and body.rules_version < rules_version:
+        payload = {"rules_version": rules_version}
+        pending.append(Command(id=0, kind="new_rules", payload=payload, created_at=now))
+    return HeartbeatResponse(server_time=now, rules_version=rules_version, commands=pending)

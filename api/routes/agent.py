@@ -14,8 +14,8 @@ from api.db.tables import commands
 from api.deps import CurrentUser, DbSession, Svc, TokenClaims
 from api.devices import sign_out_device
 from api.errors import NotFound, responses
-from api.models.agent import Command, Heartbeat, HeartbeatResponse
-from api.presence import record_heartbeat
+from api.models.agent import Heartbeat, HeartbeatResponse
+from api.presence import answer_heartbeat
 
 router = APIRouter(prefix="/agent", tags=["agent"])
 
@@ -29,18 +29,7 @@ async def heartbeat(body: Heartbeat, claims: TokenClaims, svc: Svc) -> Response:
     A `new_rules` command (id 0, nothing to acknowledge) appears while the heartbeat's
     `rules_version` is older than the company's.
     """
-    now = now_utc()
-    rows = await svc.run_short(lambda engine: record_heartbeat(engine, claims, body, now))
-    pending = [
-        Command(id=r.id, kind=r.kind, payload=r.payload, created_at=r.created_at)
-        for r in rows
-        if r.id is not None
-    ]
-    rules_version = rows[0].rules_version
-    if body.rules_version is not None and body.rules_version < rules_version:
-        payload = {"rules_version": rules_version}
-        pending.append(Command(id=0, kind="new_rules", payload=payload, created_at=now))
-    answer = HeartbeatResponse(server_time=now, rules_version=rules_version, commands=pending)
+    answer = await answer_heartbeat(svc, claims, body)
     # Serialized once here: returning the model would make FastAPI validate it again.
     return Response(answer.model_dump_json(), media_type="application/json")
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from callers import Caller
+from callers import Caller, sign_in
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.bootstrap import Bootstrapped
+from api.config import Settings
 
 
 def test_heartbeat_sets_presence_seen_by_admins(make_user, admin: Caller) -> None:
@@ -93,3 +98,36 @@ def test_the_current_app_is_not_kept_when_rules_forbid_tracking_apps(
     presence = {p["user_id"]: p for p in admin.call("GET", "/api/admin/presence").json()}
     assert presence[me.user_id]["current_app"] is None
     assert presence[me.user_id]["status"] == "working"
+
+
+def test_the_heartbeat_fast_path_answers_like_the_documented_route(
+    settings: Settings, company: Bootstrapped
+) -> None:
+    def answers(fast: bool) -> list[tuple[int, str | None, set[str]]]:
+        app = create_app(settings.model_copy(update={"heartbeat_fast_path": fast}))
+        with TestClient(app) as client:
+            me = sign_in(client, "boss@acme.example")
+            calls = [
+                me.call("POST", "/api/agent/heartbeat", json={"status": "working"}),
+                me.call("POST", "/api/agent/heartbeat", json={"status": "dancing"}),
+                me.call("POST", "/api/agent/heartbeat", content=b"{not json"),
+                client.post("/api/agent/heartbeat", json={"status": "working"}),
+                client.post(
+                    "/api/agent/heartbeat",
+                    json={"status": "working"},
+                    headers={**me.headers, "X-Device-ID": "other"},
+                ),
+                client.post(
+                    "/api/agent/heartbeat",
+                    json={"status": "working"},
+                    headers={**me.headers, "Authorization": "Bearer nonsense"},
+                ),
+            ]
+        return [
+            (r.status_code, r.json().get("error", {}).get("code"), set(r.json())) for r in calls
+        ]
+
+    fast, routed = answers(True), answers(False)
+    assert fast[0][0] == 200
+    assert [(s, c) for s, c, _ in fast[1:]] == [(s, c) for s, c, _ in routed[1:]]
+    assert fast[0][2] == routed[0][2] == {"server_time", "rules_version", "commands"}

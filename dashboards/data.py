@@ -97,11 +97,14 @@ def warm_keys(lake: engine.Lake, company_id: str) -> None:
     """Unwrap the company's file keys from this thread before DuckDB scans anything.
 
     A cold key cache makes Arrow call the Python key client from its own threads in the middle
-    of a DuckDB scan, which can deadlock on the GIL; reading one row per table here (Arrow
-    releases the GIL while it waits) fills the cache first.
+    of a DuckDB scan, which can deadlock on the GIL; reading one value of one file per table
+    here (Arrow releases the GIL while it waits) fills the cache first.
     """
     for table_name in ("activity", "screenshots", "sessions"):
-        engine.dataset(lake, table_name, company_id).head(1)
+        dataset = engine.dataset(lake, table_name, company_id)
+        fragment = next(iter(dataset.get_fragments()), None)
+        if fragment is not None:
+            fragment.head(1, columns=["user_id"])
 
 
 @st.cache_resource(ttl=LAKE_TTL_SECONDS, max_entries=32)

@@ -45,6 +45,9 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> Health:
         return Health(status="ok")
 
+    # The last added runs first: security headers, body limit, CORS, then the heartbeat.
+    if settings.heartbeat_fast_path:
+        app.add_middleware(HeartbeatFastPath, services=services)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -52,8 +55,6 @@ def create_app(settings: Settings) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Device-ID"],
         )
-    if settings.heartbeat_fast_path:
-        app.add_middleware(HeartbeatFastPath, services=services)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

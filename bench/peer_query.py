@@ -1,9 +1,9 @@
 """One person's day of activity — time per app — through our lake and through aw-server.
 
 Our side: a local lake holding `--days` days × `--users` people of simulated activity
-(`lakehouse.workday.generate_day`), curated and encrypted as compaction writes it (one part per
-company and day, `lakehouse.curated.write_part`); the figure is `lakehouse.metrics.app_usage`
-over `lakehouse.connect` for one user and one day, decrypting as it reads.
+(`lakehouse.workday.generate_day`), landed encrypted and compacted (`lakehouse.compaction`);
+the figure is `lakehouse.metrics.app_usage` over `lakehouse.connect` for one user and one day,
+decrypting as it reads.
 
 The peer: ActivityWatch's aw-server (bench/peer_activitywatch.py, its own venv and process)
 holding the same person's samples for the same days — one window event per sample and the
@@ -26,31 +26,53 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
 from peer_activitywatch import activitywatch_server
 from peer_aw_events import aw_app_seconds, load_into_aw
 
-from lakehouse import curated, metrics
+from lakehouse import metrics
+from lakehouse.compaction import compact
 from lakehouse.engine import connect
 from lakehouse.keys import MemoryKeyStore, generate_company_key
+from lakehouse.layout import landing_path
 from lakehouse.storage import open_store
 from lakehouse.workday import generate_day, user_ids
+from lakehouse.writer import encrypt_table
 
 COMPANY = "acme"
 FIRST_DAY = dt.date(2026, 10, 1)
 REPEATS = 5
 
 
+def user_runs(table: pa.Table) -> dict[str, pa.Table]:
+    """Split a day's rows (grouped by user, as generate_day makes them) into one table per user."""
+    users = table["user_id"].to_numpy(zero_copy_only=False)
+    starts = [0, *(i for i in range(1, len(users)) if users[i] != users[i - 1])]
+    ends = [*starts[1:], len(users)]
+    runs = {str(users[a]): table.slice(a, b - a) for a, b in zip(starts, ends, strict=True)}
+    if len(runs) != len(starts):
+        raise RuntimeError("generate_day no longer groups rows by user; split them another way")
+    return runs
+
+
 def build_lake(root: Path, users: int, days: int, keys: MemoryKeyStore) -> float:
-    """Write `days` curated days of `users` people; returns the seconds it took."""
+    """Land each person's day as one encrypted batch, then compact: returns the seconds taken.
+
+    (One batch per person-day instead of 240 two-minute ones keeps the set-up short; what is
+    queried is the curated data compaction writes either way.)
+    """
     started = time.perf_counter()
     store = open_store(root.as_uri())
     public_key = keys.current_public_key(COMPANY)
-    names = user_ids(users)
     for offset in range(days):
         day = FIRST_DAY + dt.timedelta(days=offset)
-        data = generate_day(COMPANY, names, day, seed=1)
-        for table in curated.CURATED_TABLES:
-            curated.write_part(store, table, COMPANY, day, getattr(data, table), public_key)
+        activity = generate_day(COMPANY, user_ids(users), day, seed=1).activity
+        for user, rows in user_runs(activity).items():
+            path = landing_path("activity", COMPANY, user, day, f"day-{day:%Y%m%d}", "parquet")
+            store.put_bytes(path, encrypt_table("activity", rows, public_key), durable=False)
+    summary = compact(store, keys, tables=("activity",))
+    if summary.quarantined or summary.files_ingested != users * days:
+        raise RuntimeError("compaction refused simulated data: " + "; ".join(summary.lines()))
     return time.perf_counter() - started
 
 

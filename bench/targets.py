@@ -58,7 +58,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("fleet", "load_fleet.py"),
     Bench("peer_query", "peer_query.py"),
     Bench("lakehouse", "bench_lakehouse.py"),
-    Bench("collector", "bench_collector.py"),
+    Bench("collector", "bench_collector.py", quick_args=("--seconds", "30")),
     Bench("screenshots", "bench_screenshots.py", quick_args=("--rounds", "3")),
     Bench("dashboards", "bench_dashboards.py"),
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import statistics
 import tempfile
@@ -26,6 +27,13 @@ from typing import Any
 from dashboards import data, images
 
 COMPANY = "acme"
+
+
+def quiet_streamlit() -> None:
+    """Outside a Streamlit server its cache warns on every call; only the figures matter here."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def load() -> str:
@@ -110,10 +118,8 @@ def pages(names: list[str], last: dt.date) -> dict[str, Callable[[data.Scope], o
 
 def time_pages(names: list[str], last: dt.date, repeat: int) -> None:
     import streamlit as st
-    from streamlit import logger
 
-    # Outside a Streamlit server the cache says so on every call; the figures matter here.
-    logger.set_log_level("error")
+    quiet_streamlit()
 
     started = time.perf_counter()
     data.reader(COMPANY)

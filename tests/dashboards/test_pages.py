@@ -25,6 +25,7 @@ from lakehouse.engine import connect, open_lake
 from lakehouse.keys import FileKeyStore
 from tests.dashboards.world import PASSWORD, World
 
+pytestmark = pytest.mark.slow  # a live API server and a simulated lake (built once per session)
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 SignIn = Callable[[str], AppTest]
 

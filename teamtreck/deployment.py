@@ -17,7 +17,7 @@ from pathlib import Path
 from api.bootstrap import add_team, add_user, bootstrap_company
 from api.config import Settings as ApiSettings
 
-ADMIN_EMAIL = "admin@teamtreck.local"
+ADMIN_EMAIL = "admin@example.com"
 DEMO_TEAMS = {"Engineering": 6, "Sales": 4}  # team -> employees
 DEMO_DAYS = 14
 
@@ -77,7 +77,7 @@ def add_demo_people(settings: ApiSettings, home: Path, deployment: Deployment) -
     password = secrets.token_urlsafe(12)
     for team_name, size in DEMO_TEAMS.items():
         slug = team_name.lower()
-        lead_email = f"{slug}.lead@teamtreck.local"
+        lead_email = f"{slug}.lead@example.com"
         lead = add_user(
             settings,
             company_id=deployment.company_id,
@@ -91,7 +91,7 @@ def add_demo_people(settings: ApiSettings, home: Path, deployment: Deployment) -
         )
         _record_sign_in(home, f"sub_admin      {lead_email}  {password}")
         for n in range(1, size + 1):
-            email = f"{slug}{n}@teamtreck.local"
+            email = f"{slug}{n}@example.com"
             deployment.demo_user_ids.append(
                 add_user(
                     settings,
@@ -102,7 +102,7 @@ def add_demo_people(settings: ApiSettings, home: Path, deployment: Deployment) -
                     team_ids=(team_id,),
                 )
             )
-    _record_sign_in(home, f"employees      <team><n>@teamtreck.local  {password}")
+    _record_sign_in(home, f"employees      <team><n>@example.com  {password}")
     deployment.save(home)
 
 

@@ -32,7 +32,7 @@ from load_checks import Verdict, verify
 from load_report import figures, print_load, print_verdict
 from load_s3 import ThreadedPutter
 from load_servers import REGION, ApiServer, ProcessMeter, S3Endpoint, api_server, moto_endpoint
-from load_setup import sign_in
+from load_setup import prepare_batches, sign_in
 from load_traffic import Collector, Fleet, KindStats, Pool, drive
 
 IMAGE_KB = 150  # a 1920x1080 screenshot at the collector's default JPEG quality
@@ -68,10 +68,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         setup: dict[str, KindStats] = {}
         collectors, shot_seconds = asyncio.run(sign_in(api, args.collectors, setup))
+        if not args.encrypt_live:
+            prepared = prepare_batches(collectors, args.batch_seconds, args.seconds)
         setup_seconds = time.perf_counter() - started
         args.screenshot_seconds = args.screenshot_seconds or shot_seconds
         args.api_log = api.log
         fleet = make_fleet(collectors, api, s3, args)
+        if not args.encrypt_live:
+            fleet.prepared = prepared
         api_meter, moto_meter = ProcessMeter(api.pid), ProcessMeter(s3.pid)
         with api_meter.measuring() as api_usage, moto_meter.measuring() as moto_usage:
             tally = asyncio.run(drive(fleet, args.seconds))
@@ -108,6 +112,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--batch-seconds", type=float, default=120.0, help="interval between a collector's batches"
+    )
+    parser.add_argument(
+        "--encrypt-live",
+        action="store_true",
+        help="encrypt activity batches during the load, in the generator (default: before it)",
     )
     args = parser.parse_args(argv)
     if args.quick:

@@ -119,7 +119,10 @@ def activity_rows(
     return rows
 
 
-def activity_batch(grant: Grant, device: Device, end: dt.datetime) -> tuple[str, bytes, int]:
+Batch = tuple[str, bytes, int]  # object path, encrypted Parquet, rows
+
+
+def activity_batch(grant: Grant, device: Device, end: dt.datetime) -> Batch:
     """(object path, encrypted Parquet, rows) of one two-minute activity batch."""
     batch_id = uuid.uuid4().hex
     rows = activity_rows(grant, device, batch_id, end)

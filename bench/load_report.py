@@ -59,12 +59,13 @@ def print_load(
     seconds = tally.duration_seconds
     retried = {name: dict(stats.errors) for name, stats in setup[1].items() if stats.errors}
     print(
-        f"\nsetup (logins + grants of {args.collectors} collectors): {setup[0]:.0f} s; "
+        f"\nsetup (logins, grants, batches of {args.collectors} collectors): {setup[0]:.0f} s; "
         f"failures retried: {retried or 'none'}"
     )
     print(
         f"load: {seconds:.0f} s, S3 client {args.s3_client}, screenshot every "
-        f"{args.screenshot_seconds:.0f} s per collector, database {args.database or 'sqlite'}"
+        f"{args.screenshot_seconds:.0f} s per collector, database {args.database or 'sqlite'}, "
+        f"batches encrypted {'live' if args.encrypt_live else 'before the load'}"
     )
     print(
         f"{'kind':<22}{'done':>8}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'late p99':>11}"

@@ -7,18 +7,42 @@ retries are counted and reported beside the load's figures, never hidden.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import itertools
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fleet import SETUP_CONCURRENCY, device_info, login_request, person_email
-from load_payloads import Device, Grant
+from load_payloads import Batch, Device, Grant, activity_batch
 from load_servers import ApiServer
 from load_traffic import Collector, KindStats, Pool
 from loadgen import Request
 
 ATTEMPTS = 5
 FIRST_BACKOFF_SECONDS = 0.5
+
+
+def prepare_batches(
+    collectors: list[Collector], batch_seconds: float, seconds: float
+) -> dict[int, deque[Batch]]:
+    """Encrypt every activity batch the run will upload, ahead of it (2 threads: pyarrow
+    encrypts without holding the GIL). Collector i uploads at i·period/N + k·period."""
+    base = dt.datetime.now(dt.UTC)
+
+    def batches(c: Collector) -> deque[Batch]:
+        offsets = itertools.count(c.device.index * batch_seconds / len(collectors), batch_seconds)
+        return deque(
+            activity_batch(c.grant, c.device, base + dt.timedelta(seconds=offset))
+            for offset in itertools.takewhile(lambda o: o < seconds, offsets)
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(
+            zip((c.device.index for c in collectors), pool.map(batches, collectors), strict=True)
+        )
 
 
 async def call(pool: Pool, stats: KindStats, request: Request) -> dict[str, Any]:

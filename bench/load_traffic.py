@@ -15,12 +15,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from load_payloads import Device, Grant, activity_batch, screenshot, screenshot_batch, signed_put
+from load_payloads import (
+    Batch,
+    Device,
+    Grant,
+    activity_batch,
+    screenshot,
+    screenshot_batch,
+    signed_put,
+)
 from load_s3 import ThreadedPutter
 from loadgen import Connection, ProtocolError, Request, Response
 
@@ -131,6 +139,9 @@ class Fleet:
     loop_start: float
     putter: ThreadedPutter | None = None
     tally: Tally = field(default_factory=Tally)
+    # Activity batches encrypted before the run, by collector: a real collector encrypts on its
+    # own machine, so the generator should not spend the servers' CPU on it while measuring.
+    prepared: dict[int, deque[Batch]] = field(default_factory=dict)
 
     def wall(self, due: float) -> dt.datetime:
         return self.wall_start + dt.timedelta(seconds=due - self.loop_start)
@@ -174,7 +185,11 @@ class Fleet:
             c.grant = Grant.from_api(response.json())
 
     async def upload(self, c: Collector, due: float) -> None:
-        path, data, rows = activity_batch(c.grant, c.device, self.wall(due))
+        prepared = self.prepared.get(c.device.index)
+        if prepared:
+            path, data, rows = prepared.popleft()
+        else:
+            path, data, rows = activity_batch(c.grant, c.device, self.wall(due))
         await self.put("put_activity", "activity", rows, due, c, path, data)
         if c.pending_screenshot_rows:
             waiting, c.pending_screenshot_rows = c.pending_screenshot_rows, []

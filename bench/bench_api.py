@@ -37,6 +37,7 @@ class Measurement:
     load: LoadResult
     server_cpu_seconds: float
     database_cpu_seconds: float
+    machine_busy_fraction: float  # of all cores, everything running on the machine
 
 
 @contextlib.contextmanager
@@ -70,23 +71,30 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU of every PostgreSQL process on the machine (other users' queries included)."""
-    total = 0.0
+def postgres_cpu_seconds() -> dict[int, float]:
+    """CPU so far of every PostgreSQL process on the machine (other users' queries included)."""
+    found: dict[int, float] = {}
     for p in psutil.process_iter(["name", "cpu_times"]):
         if p.info["name"] == "postgres" and p.info["cpu_times"] is not None:
-            total += p.info["cpu_times"].user + p.info["cpu_times"].system
-    return total
+            found[p.pid] = p.info["cpu_times"].user + p.info["cpu_times"].system
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two snapshots; processes that ended in between are left out."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def measure(target: Target, concurrency: int, duration_seconds: float) -> Measurement:
     server_before, database_before = cpu_seconds(target.pid), postgres_cpu_seconds()
+    psutil.cpu_percent()  # starts the machine-wide interval
     load = asyncio.run(
         run_load("127.0.0.1", target.port, target.requests, concurrency, duration_seconds)
     )
     server = cpu_seconds(target.pid) - server_before
-    database = postgres_cpu_seconds() - database_before if "postgres" in target.name else 0.0
-    return Measurement(target.name, load, server, database)
+    database = cpu_used(database_before, postgres_cpu_seconds())
+    database = database if "postgres" in target.name else 0.0
+    return Measurement(target.name, load, server, database, psutil.cpu_percent() / 100)
 
 
 @contextlib.contextmanager
@@ -109,7 +117,7 @@ def profiled(pid: int, out: Path | None, duration_seconds: float) -> Iterator[No
 def print_header() -> None:
     print(
         f"{'target':<22}{'conns':>6}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'gen CPU':>9}{'srv CPU':>9}{'db CPU':>8}  notes"
+        f"{'gen CPU':>9}{'srv CPU':>9}{'db CPU':>8}{'machine':>9}{'srv ms/req':>11}  notes"
     )
 
 
@@ -120,10 +128,17 @@ def print_row(m: Measurement, concurrency: int) -> None:
         f"{m.target:<22}{concurrency:>6}{load.requests_per_second:>8.0f}"
         f"{load.percentile_ms(0.5):>9.1f}{load.percentile_ms(0.99):>9.1f}{load.error_count:>8}"
         f"{load.generator_cpu_seconds / seconds:>9.0%}{m.server_cpu_seconds / seconds:>9.0%}"
-        f"{m.database_cpu_seconds / seconds:>8.0%}"
+        f"{m.database_cpu_seconds / seconds:>8.0%}{m.machine_busy_fraction:>9.0%}"
+        f"{server_cpu_ms_per_request(m):>11.2f}"
         f"  {notes}",
         flush=True,
     )
+
+
+def server_cpu_ms_per_request(m: Measurement) -> float:
+    """Server (+ database) CPU per answered request: what holds up when the machine is busy."""
+    answered = len(m.load.latencies_seconds)
+    return 1000 * (m.server_cpu_seconds + m.database_cpu_seconds) / answered if answered else 0.0
 
 
 def figures(key: str, m: Measurement) -> dict[str, float]:
@@ -136,6 +151,8 @@ def figures(key: str, m: Measurement) -> dict[str, float]:
         f"{key}_errors": m.load.error_count,
         f"{key}_server_cpu_percent": round(100 * m.server_cpu_seconds / seconds, 1),
         f"{key}_generator_cpu_percent": round(100 * m.load.generator_cpu_seconds / seconds, 1),
+        f"{key}_machine_busy_percent": round(100 * m.machine_busy_fraction, 1),
+        f"{key}_server_cpu_ms_per_heartbeat": round(server_cpu_ms_per_request(m), 3),
     }
 
 

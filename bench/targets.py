@@ -59,6 +59,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("peer_query", "peer_query.py"),
     Bench("lakehouse", "bench_lakehouse.py"),
     Bench("collector", "bench_collector.py", quick_args=("--seconds", "30")),
+    Bench("collector_app", "bench_collector_app.py"),
     Bench("screenshots", "bench_screenshots.py", quick_args=("--rounds", "3")),
     Bench("dashboards", "bench_dashboards.py"),
 )
@@ -109,6 +110,10 @@ FIGURES: tuple[Figure, ...] = (
     Figure("collector", "collector_cpu_percent", "collector CPU % of one core",
            at_most(2, " %")),
     Figure("collector", "collector_rss_mb", "collector RSS MB", at_most(100, " MB")),
+    Figure("collector_app", "control_status_p99_ms", "collector control channel status p99 ms"),
+    Figure("collector_app", "heartbeat_p99_ms", "collector heartbeat round trip p99 ms"),
+    Figure("collector_app", "start_end_p99_ms", "collector work session start+end p99 ms"),
+    Figure("collector_app", "signed_in_idle_cpu_percent", "collector signed in, idle: CPU %"),
     Figure("screenshots", "screenshot_ms", "screenshot grab+encode ms", at_most(150, " ms")),
     Figure("screenshots", "screenshot_kb", "screenshot KB", at_most(150, " KB")),
     Figure("crypto", "pme_write_12_rows_ms", "encrypt a 2-min batch (12 rows) ms",

@@ -28,6 +28,7 @@ class Deployment:
     admin_email: str
     demo_user_ids: list[str] = field(default_factory=list)
     demo_days: list[str] = field(default_factory=list)  # ISO dates already simulated
+    desktop_user_id: str | None = None  # the employee this machine's collector signs in as
 
     @staticmethod
     def path(home: Path) -> Path:
@@ -104,6 +105,26 @@ def add_demo_people(settings: ApiSettings, home: Path, deployment: Deployment) -
             )
     _record_sign_in(home, f"employees      <team><n>@example.com  {password}")
     deployment.save(home)
+
+
+DESKTOP_EMAIL = "you@example.com"
+
+
+def add_desktop_employee(settings: ApiSettings, home: Path, deployment: Deployment) -> str | None:
+    """The employee this machine's collector signs in as (once); returns their new password."""
+    if deployment.desktop_user_id:
+        return None
+    password = secrets.token_urlsafe(12)
+    deployment.desktop_user_id = add_user(
+        settings,
+        company_id=deployment.company_id,
+        email=DESKTOP_EMAIL,
+        password=password,
+        name="You (this desktop)",
+    )
+    _record_sign_in(home, f"user           {DESKTOP_EMAIL}  {password}")
+    deployment.save(home)
+    return password
 
 
 def demo_days_missing(deployment: Deployment, today: dt.date) -> list[dt.date]:

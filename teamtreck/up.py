@@ -106,6 +106,12 @@ def _export(name: str, value: str | None) -> None:
 @click.option("--lake-url", help="Root of the lake: a folder or s3://bucket/prefix.")
 @click.option("--s3-endpoint-url", help="S3-compatible endpoint for an s3:// lake.")
 @click.option("--compact-every", default=300, show_default=True, type=float, help="Seconds.")
+@click.option(
+    "--collector/--no-collector",
+    default=None,
+    help="Run a collector on this desktop, signed in as a demo employee "
+    "(default: when a display is available and the collector is installed).",
+)
 @click.option("--config", type=click.Path(path_type=Path), help="Config file (TOML).")
 def up(
     demo: bool,
@@ -116,6 +122,7 @@ def up(
     lake_url: str | None,
     s3_endpoint_url: str | None,
     compact_every: float,
+    collector: bool | None,
     config: Path | None,
 ) -> None:
     from lakehouse.home import teamtreck_home
@@ -137,6 +144,8 @@ def up(
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop = Ctrl-C
     try:
         _start_services(supervisor, host, api_port, dashboard_port, api_url)
+        if collector if collector is not None else _desktop_available():
+            _start_collector(supervisor, home, deployment, api_url)
         key_dir = Path(os.environ["TEAMTRECK_KEY_STORE_DIR"])
         compactor = Compactor(key_dir)
         threading.Thread(
@@ -198,6 +207,45 @@ def _start_services(
             ready_url=f"http://{host}:{dashboard_port}/_stcore/health",
         )
     )
+
+
+def _desktop_available() -> bool:
+    import importlib.util
+
+    return bool(os.environ.get("DISPLAY")) and importlib.util.find_spec("pystray") is not None
+
+
+def _start_collector(
+    supervisor: Supervisor, home: Path, deployment: Deployment, api_url: str
+) -> None:
+    """This desktop's collector, signed in once as the demo employee; work starts from its tray
+    or `teamtreck collector start`."""
+    import subprocess
+
+    from api.config import Settings as ApiSettings
+    from teamtreck.deployment import DESKTOP_EMAIL, add_desktop_employee
+
+    password = add_desktop_employee(ApiSettings(), home, deployment)
+    if password is not None:
+        login = teamtreck_argv(
+            "collector",
+            "login",
+            "--server",
+            api_url,
+            "--email",
+            DESKTOP_EMAIL,
+            "--password",
+            password,
+        )
+        done = subprocess.run(login, env=dict(os.environ), capture_output=True, text=True)
+        if done.returncode != 0:
+            raise StartupError(f"the collector could not sign in: {done.stderr.strip()}")
+    supervisor.start(
+        Child(
+            "collector", teamtreck_argv("collector", "app", "--server", api_url), dict(os.environ)
+        )
+    )
+    click.echo(f"Collector   signed in as {DESKTOP_EMAIL}; `teamtreck collector start` starts work")
 
 
 def _wait(supervisor: Supervisor) -> None:

@@ -110,6 +110,24 @@ _MATCH = """
 """
 
 
+def _usage_sql(rules: ProductivityRules, members: str, clause: str) -> str:
+    """Active seconds per (user, day, app, domain[, title]) with the user's team.
+
+    Without title rules the per-day app rollups answer (thousands of rows, not millions).
+    """
+    if any(rule.title_pattern for rule in rules.rules):
+        return f"""
+            SELECT a.user_id, a.day, a.app, a.domain, a.title, m.team_id,
+                   sum({ACTIVE})::DOUBLE AS active_seconds
+            FROM activity a LEFT JOIN {members} m USING (user_id)
+            WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)
+    return f"""
+        SELECT a.user_id, a.day, a.app, a.domain, NULL::VARCHAR AS title, m.team_id,
+               sum(a.active_seconds) AS active_seconds
+        FROM app_parts a LEFT JOIN {members} m USING (user_id)
+        WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)
+
+
 def category_usage(
     con: duckdb.DuckDBPyConnection,
     rules: ProductivityRules,
@@ -121,8 +139,9 @@ def category_usage(
 ) -> duckdb.DuckDBPyRelation:
     """Active seconds per user, day and category (`teams` maps user_id -> team_id).
 
-    Activity is first summed per distinct (user, day, app, domain, title), so rules are matched
-    against a few thousand combinations rather than every sample.
+    Activity is first summed per distinct (user, day, app, domain[, title]) — from the app
+    rollups when no rule looks at titles — so rules are matched against a few thousand
+    combinations rather than every sample.
     """
     suffix = uuid.uuid4().hex[:8]
     con.register(f"rules_{suffix}", rules_table(rules))
@@ -134,11 +153,7 @@ def category_usage(
     clause, params = where(company_id, start, end, user_ids)
     return con.sql(
         f"""
-        WITH u AS (
-            SELECT a.user_id, a.day, a.app, a.domain, a.title, m.team_id,
-                   sum({ACTIVE})::DOUBLE AS active_seconds
-            FROM activity a LEFT JOIN members_{suffix} m USING (user_id)
-            WHERE {clause} GROUP BY ALL),
+        WITH u AS ({_usage_sql(rules, f"members_{suffix}", clause)}),
         matched AS (
             SELECT u.user_id, u.day, u.app, u.domain, u.title,
                    arg_min(r.category, r.priority) AS category

@@ -89,7 +89,7 @@ def dataset(lake: Lake, table_name: str, company_id: str | None = None) -> ds.Da
     scan = ds.ParquetFragmentScanOptions(
         decryption_config=dataset_decryption_config(lake.key_store)
     )
-    return ds.dataset(
+    data = ds.dataset(
         [f"{lake.store.root}/{p}" for p in files],
         schema=_empty(table_name).schema,
         format=ds.ParquetFileFormat(default_fragment_scan_options=scan),
@@ -97,6 +97,13 @@ def dataset(lake: Lake, table_name: str, company_id: str | None = None) -> ds.Da
         partitioning=ds.partitioning(PARTITIONS, flavor="hive"),
         partition_base_dir=f"{lake.store.root}/{CURATED}/{table_name}",
     )
+    # Open every footer now, on this thread: it unwraps each key-encryption key through the key
+    # store (a Python callback) before any DuckDB scan. Inside a DuckDB scan that callback would
+    # come from an Arrow thread needing the GIL that DuckDB holds: a deadlock. It also keeps the
+    # row-group statistics in memory for pruning.
+    for fragment in data.get_fragments():
+        fragment.ensure_complete_metadata()
+    return data
 
 
 def _view_sql(table_name: str, source: str) -> str:

@@ -89,3 +89,18 @@ def test_rules_are_validated() -> None:
         Rule(category="great", app="code")
     assert Rule(category="neutral", domain="*.Example.com").domain == "example.com"
     assert ProductivityRules.model_validate({"rules": [{"category": "productive", "app": "x"}]})
+
+
+def test_rules_without_titles_give_the_same_answer_from_the_rollups() -> None:
+    no_titles = ProductivityRules(rules=[r for r in RULES.rules if not r.title_pattern])
+    con = connect_tables({"activity": pa.Table.from_pylist(_rows(), schema_for("activity"))})
+    end = DAY + dt.timedelta(days=1)
+
+    fast = category_usage(con, no_titles, "acme", DAY, end).fetchall()
+    with_titles = ProductivityRules(
+        rules=[*no_titles.rules, Rule(category="neutral", title_pattern="^never matches$")]
+    )
+    slow = category_usage(con, with_titles, "acme", DAY, end).fetchall()
+
+    assert fast == slow
+    assert ("ada", DAY, "neutral", 10.0) in fast  # #random is only unproductive by title

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
 import tempfile
@@ -49,20 +50,22 @@ def _timed(label: str, action: Callable[[], Any]) -> tuple[Any, float]:
 
 def bench_landing(
     store: Store, keys: MemoryKeyStore, users: int, day: dt.date, workers: int
-) -> None:
+) -> dict[str, float]:
     """Simulate one day into landing, compact it, report rates and bytes per sample."""
     public = keys.current_public_key(COMPANY)
     print(f"\n[1] simulate one day of {users} people into landing")
     data, _ = _timed(
         "generate (vectorized)", lambda: generate_day(COMPANY, user_ids(users), day, 1)
     )
-    report, seconds = _timed("write landing", lambda: write_day(store, public, data, workers))
+    report, written = _timed("write landing", lambda: write_day(store, public, data, workers))
+    seconds = written
     print(
         f"  {report.files} files ({report.rows['activity']} samples), "
         f"{report.files / seconds:.0f} files/s  [{_load()}]"
     )
     print("\n[2] compact")
     summary, seconds = _timed("compact", lambda: compact(store, keys, workers=workers))
+    # `seconds` is the compaction's from here on
     print(
         f"  {summary.files_ingested} files, {summary.rows_written} rows, "
         f"{summary.files_ingested / seconds:.0f} files/s  [{_load()}]"
@@ -76,6 +79,12 @@ def bench_landing(
         f"  {len(parts)} file(s), {size / 1e6:.1f} MB for {report.rows['activity']} samples: "
         f"{size / report.rows['activity']:.1f} bytes per sample"
     )
+    return {
+        "simulate_files_per_second": round(report.files / written, 1),
+        "compaction_files_per_second": round(summary.files_ingested / seconds, 1),
+        "compaction_seconds": round(seconds, 1),
+        "curated_bytes_per_sample": round(size / report.rows["activity"], 2),
+    }
 
 
 def write_curated(
@@ -105,7 +114,7 @@ def _query_times(run: Callable[[], Any], repeat: int) -> tuple[float, float]:
 
 def bench_queries(
     store: Store, keys: MemoryKeyStore, users: int, days: int, first: dt.date
-) -> None:
+) -> dict[str, float]:
     """Time the three dashboard queries over encrypted curated data."""
     print(f"\n[4] dashboard queries over {days} days x {users} people (encrypted curated data)")
     _timed("write curated directly", lambda: write_curated(store, keys, users, days, first))
@@ -117,44 +126,53 @@ def bench_queries(
     # Results come back as Arrow (what dashboards and notebooks use); Python tuples would cost
     # more than the query itself for 30,000 rows.
     cases = {
-        "per-user daily active/idle, all days": lambda: metrics.daily_summary(
+        "daily_summary_all_days": lambda: metrics.daily_summary(
             con, COMPANY, first, end
         ).to_arrow_table(),
-        "top 10 apps per user, one week": lambda: metrics.top_apps(
+        "top_apps_week": lambda: metrics.top_apps(
             con, COMPANY, week, end, limit=10
         ).to_arrow_table(),
-        "one person's one-day timeline": lambda: queries.timeline(
+        "timeline_one_day": lambda: queries.timeline(
             con, COMPANY, "user-0007", day
         ).to_arrow_table(),
     }
+    figures = {}
     for label, run in cases.items():
         cold, warm = _query_times(run, repeat=5)
         print(f"  {label}: first {cold * 1000:.0f} ms, then median {warm * 1000:.0f} ms")
+        figures[f"{label}_ms"] = round(warm * 1000, 1)
+        figures[f"{label}_first_ms"] = round(cold * 1000, 1)
     print(f"  [{_load()}]")
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="CI-sized: 50 people, 7 days")
-    parser.add_argument("--users", type=int, help="people (default 1,000; quick 50)")
-    parser.add_argument("--days", type=int, help="days for the query bench (default 30; quick 7)")
+    parser.add_argument("--quick", action="store_true", help="CI-sized: 10 people, 3 days")
+    parser.add_argument("--users", type=int, help="people (default 1,000; quick 10)")
+    parser.add_argument("--days", type=int, help="days for the query bench (default 30; quick 3)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lake-url", help="an empty lake to use (default: a temporary folder)")
     parser.add_argument("--only", choices=["landing", "queries"], help="run one half only")
     args = parser.parse_args()
-    users = args.users or (50 if args.quick else 1000)
-    days = args.days or (7 if args.quick else 30)
+    users = args.users or (10 if args.quick else 1000)
+    days = args.days or (3 if args.quick else 30)
     keys = MemoryKeyStore()
     keys.save(generate_company_key(COMPANY))
     today = dt.datetime.now(dt.UTC).date()
     print(f"lakehouse bench: {users} people, {days} days, {args.workers} workers  [{_load()}]")
+    figures: dict[str, float] = {"people": users, "days": days}
     with tempfile.TemporaryDirectory(prefix="tt-bench-") as folder:
         if args.only != "queries":
             landing_lake = open_store(args.lake_url or Path(folder, "landing-lake").as_uri())
-            bench_landing(landing_lake, keys, users, today - dt.timedelta(days=1), args.workers)
+            day = today - dt.timedelta(days=1)
+            figures |= bench_landing(landing_lake, keys, users, day, args.workers)
         if args.only != "landing":
             query_lake = open_store(Path(folder, "query-lake").as_uri())
-            bench_queries(query_lake, keys, users, days, today - dt.timedelta(days=days))
+            first = today - dt.timedelta(days=days)
+            figures |= bench_queries(query_lake, keys, users, days, first)
+    figures["load_average_1m"] = round(os.getloadavg()[0], 1)
+    print("BENCH_JSON " + json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,13 @@ def describe_invalid(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> tup
     return message, problems
 
 
+async def _unstorable(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value that validation let through (say, a NUL in a path).
+    logger.info("database refused a value: %s", type(exc).__name__)
+    message = "The request holds a value the database cannot store (such as a NUL character)."
+    return error_response(422, "invalid_request", message)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return error_response(
@@ -157,6 +165,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)
 
 

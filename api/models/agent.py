@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from api.models.body import Body
 from api.models.ids import ClientId
 
 
-class Heartbeat(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Heartbeat(Body):
     status: Literal["working", "paused", "idle", "stopped"]
     session_id: ClientId | None = None
     queue_sizes: dict[str, int] = Field(default_factory=dict, max_length=20)
@@ -64,8 +64,7 @@ class StorageGrant(BaseModel):
     expires_at: dt.datetime | None = None
 
 
-class AccessCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccessCreate(Body):
     subject_user_id: str = Field(min_length=1, max_length=64)
     resource: Literal["timeline", "screenshots", "activity", "sessions", "apps"]
     detail: str = Field(default="", max_length=400)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
+from api.models.body import Body
 from api.models.rules import RulesPublic
 from api.models.users import CompanyPublic, DeviceInfo, UserPublic
 
 
-class LoginRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LoginRequest(Body):
     email: EmailStr
     password: str = Field(min_length=1, max_length=1024)
     device: DeviceInfo | None = None  # None: a web sign-in (dashboards), no device slot used
@@ -29,17 +29,14 @@ class LoginResponse(TokenPair):
     rules: RulesPublic
 
 
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RefreshRequest(Body):
     refresh_token: str = Field(min_length=10, max_length=200)
 
 
-class LogoutRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LogoutRequest(Body):
     refresh_token: str | None = Field(default=None, max_length=200)
 
 
-class AcceptInvite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AcceptInvite(Body):
     token: str = Field(min_length=10, max_length=200)
     password: str = Field(min_length=1, max_length=1024)

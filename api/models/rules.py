@@ -12,12 +12,13 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
     model_validator,
 )
+
+from api.models.body import Body
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Category = Literal["productive", "neutral", "unproductive"]
@@ -26,8 +27,8 @@ WallClock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5]
 WORK_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(Body):
+    """Rules parts refuse unknown keys (a typo must not silently keep a default)."""
 
 
 class ScreenshotRules(Strict):

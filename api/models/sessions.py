@@ -5,22 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
+from api.models.body import Body
 from api.models.ids import ClientId
 
 SessionState = Literal["active", "paused", "ended"]
 
 
-class SessionStart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SessionStart(Body):
     id: ClientId
     event_id: ClientId
     ts: AwareDatetime  # the client's clock
 
 
-class SessionChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SessionChange(Body):
     event_id: ClientId
     ts: AwareDatetime
 

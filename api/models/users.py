@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
+from api.models.body import Body
 from api.models.ids import ClientId
 
 Role = Literal["company_admin", "sub_admin", "user"]
@@ -24,8 +25,7 @@ class UserPublic(BaseModel):
     created_at: dt.datetime
 
 
-class InviteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InviteCreate(Body):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)
     role: Role = "user"
@@ -41,14 +41,12 @@ class InvitePublic(BaseModel):
     invite_url: str | None = None
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
 
 
-class TeamCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TeamCreate(Body):
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -60,15 +58,13 @@ class TeamPublic(BaseModel):
     created_at: dt.datetime
 
 
-class TeamIds(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TeamIds(Body):
     user_ids: list[str] = Field(max_length=10_000)
 
 
-class DeviceInfo(BaseModel):
+class DeviceInfo(Body):
     """What a collector says about itself at login."""
 
-    model_config = ConfigDict(extra="forbid")
     id: ClientId
     name: str = Field(default="", max_length=200)
     os: str = Field(default="", max_length=100)
@@ -95,7 +91,6 @@ class CompanyPublic(BaseModel):
     rules_version: int
 
 
-class CompanyUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CompanyUpdate(Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     max_devices_per_user: int | None = Field(default=None, ge=1, le=100)

@@ -77,3 +77,15 @@ def test_openapi_declares_responses_and_errors(client: TestClient) -> None:
     assert beat["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "ErrorBody"
     )
+
+
+def test_nul_characters_are_refused_on_both_databases(admin: Caller) -> None:
+    for method, path, body in (
+        ("POST", "/api/agent/heartbeat", {"status": "working", "current_app": "a\x00b"}),
+        ("POST", "/api/users/invite", {"email": "n@acme.example", "name": "N\x00"}),
+        ("POST", "/api/teams", {"name": "\x00"}),
+        ("GET", "/api/users/a%00b", None),
+    ):
+        r = admin.call(method, path, json=body)
+        assert r.status_code in (404, 422), (path, r.text)
+        assert r.json()["error"]["code"] in ("invalid_request", "not_found")

@@ -80,10 +80,9 @@ class LakeReader:
 
     def __init__(self, company_id: str) -> None:
         cfg = resources.settings()
-        lake = resources.lake()
-        warm_keys(lake, company_id)
+        # connect() opens every footer on this thread, so keys are unwrapped before any scan.
         self._con = engine.connect(
-            lake=lake, company_id=company_id, include_landing=cfg.include_landing
+            lake=resources.lake(), company_id=company_id, include_landing=cfg.include_landing
         )
         self._lock = threading.Lock()
 
@@ -91,20 +90,6 @@ class LakeReader:
         with self._lock:
             frame: pl.DataFrame = relation(self._con).pl()
         return frame
-
-
-def warm_keys(lake: engine.Lake, company_id: str) -> None:
-    """Unwrap the company's file keys from this thread before DuckDB scans anything.
-
-    A cold key cache makes Arrow call the Python key client from its own threads in the middle
-    of a DuckDB scan, which can deadlock on the GIL; reading one value of one file per table
-    here (Arrow releases the GIL while it waits) fills the cache first.
-    """
-    for table_name in ("activity", "screenshots", "sessions"):
-        dataset = engine.dataset(lake, table_name, company_id)
-        fragment = next(iter(dataset.get_fragments()), None)
-        if fragment is not None:
-            fragment.head(1, columns=["user_id"])
 
 
 @st.cache_resource(ttl=LAKE_TTL_SECONDS, max_entries=32)

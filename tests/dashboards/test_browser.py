@@ -18,7 +18,6 @@ import httpx
 import polars as pl
 import pytest
 
-from dashboards.data import warm_keys
 from lakehouse import metrics
 from lakehouse.engine import connect, open_lake
 from lakehouse.keys import FileKeyStore
@@ -116,7 +115,6 @@ def select_options(page: Any, label: str) -> list[str]:
 
 def lake_connection(world: World, company_id: str) -> Any:
     lake = open_lake(world.lake_url, FileKeyStore(world.keys_dir))
-    warm_keys(lake, company_id)  # as the dashboards do; see dashboards.data.warm_keys
     return connect(lake=lake, company_id=company_id)
 
 

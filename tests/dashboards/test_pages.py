@@ -18,7 +18,6 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards.data import warm_keys
 from lakehouse import metrics
 from lakehouse.categories import ProductivityRules, Rule, category_usage
 from lakehouse.engine import connect, open_lake
@@ -32,9 +31,8 @@ SignIn = Callable[[str], AppTest]
 
 @functools.cache
 def lake_connection(lake_url: str, keys_dir: Path, company_id: str) -> Any:
-    """The lake's own connection (one per company, its key cache warmed like the dashboards do)."""
+    """The lake's own connection (one per company)."""
     lake = open_lake(lake_url, FileKeyStore(keys_dir))
-    warm_keys(lake, company_id)
     return connect(lake=lake, company_id=company_id)
 
 

@@ -7,6 +7,7 @@ when it is made.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -27,7 +28,9 @@ def record_once(ctx: context.PageContext, user_id: str, day: dt.date, count: int
     seen.add((user_id, day.isoformat()))
 
 
-def zip_maker(client: ApiClient, scope: data.Scope, user_id: str, day: dt.date):  # type: ignore[no-untyped-def]
+def zip_maker(
+    client: ApiClient, scope: data.Scope, user_id: str, day: dt.date
+) -> Callable[[], bytes]:
     """A callable the download button runs on click: audit first, then build the zip."""
 
     def make() -> bytes:

@@ -168,7 +168,17 @@ def run_target(
                 row = measure(target, concurrency, args.duration)
             print_row(row, concurrency)
             found = found or figures(key, row)
+            if row.load.error_count and target.log_path is not None:
+                show_server_errors(target.log_path)
     return found
+
+
+def show_server_errors(log: Path) -> None:
+    """The server's last complaint, so an error in the table has a cause beside it."""
+    lines = log.read_text(errors="replace").splitlines()
+    starts = [i for i, line in enumerate(lines) if "Traceback" in line or "ERROR" in line]
+    if starts:
+        print(*lines[starts[-1] :][-25:], sep="\n    ")
 
 
 def concurrency_levels(text: str) -> list[int]:

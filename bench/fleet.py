@@ -178,9 +178,10 @@ def our_api(database: str, devices: int, workers: int) -> Iterator[Target]:
             url = f"sqlite:///{home}/teamtreck.sqlite3"
         env = server_env(Path(home), url)
         seed_company(Path(home), url, devices)
-        port, pid = stack.enter_context(uvicorn_process(env, workers, Path(home) / "server.log"))
+        log = Path(home) / "server.log"
+        port, pid = stack.enter_context(uvicorn_process(env, workers, log))
         fleet = asyncio.run(sign_in_fleet(port, devices))
-        yield Target(f"teamtreck/{database}", port, pid, heartbeats(fleet))
+        yield Target(f"teamtreck/{database}", port, pid, heartbeats(fleet), log)
 
 
 def seed_company(home: Path, database_url: str, people: int) -> None:

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 READ_LIMIT_BYTES = 1 << 20
@@ -75,6 +76,7 @@ class Target:
     port: int
     pid: int
     requests: Iterator[Request]
+    log_path: Path | None = None  # where the server writes its output, if we know
 
 
 @dataclass(frozen=True)

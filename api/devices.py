@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Connection, func, insert, select, update
 
 from api.companies import now_utc
 from api.db.tables import companies, devices, refresh_tokens
 from api.errors import Conflict, Forbidden
 from api.models.users import DeviceInfo, DevicePublic
+
+logger = logging.getLogger(__name__)
 
 
 def bind_device(
@@ -85,6 +89,7 @@ def sign_out_device(conn: Connection, user_id: str, device_id: str, *, revoke: b
     values: dict[str, object] = {"token_generation": devices.c.token_generation + 1}
     if revoke:
         values["revoked_at"] = func.coalesce(devices.c.revoked_at, now_utc())
+    logger.info("device %s of user %s signed out (revoked: %s)", device_id, user_id, revoke)
     done = conn.execute(
         update(devices)
         .where(devices.c.user_id == user_id, devices.c.id == device_id)

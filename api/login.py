@@ -6,6 +6,7 @@ threads, so a wait for the database never stalls the event loop.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -22,6 +23,7 @@ from api.scope import user_public
 from api.security import hash_opaque_token
 from api.services import Services
 
+logger = logging.getLogger(__name__)
 WRONG_LOGIN = "Wrong email or password."
 
 
@@ -56,6 +58,7 @@ def find_account(svc: Services, ip: str, email: str) -> Row[Any] | None:
 
 def record_failure(svc: Services, email: str) -> None:
     """Count a wrong password against the account, whatever address it came from."""
+    logger.info("a sign-in failed (wrong password or unknown account)")
     with svc.engine.begin() as conn:
         spend(conn, [_account_budget(svc, email)], WRONG_LOGIN)
 
@@ -67,6 +70,7 @@ def finish_login(svc: Services, row: Row[Any], device: DeviceInfo, web: bool) ->
         )
     with svc.engine.begin() as conn:
         generation = bind_device(conn, row.company_id, row.id, device, web=web)
+        logger.info("user %s signed in on device %s", row.id, device.id)
         holder = Holder(row.company_id, row.id, row.role, device.id, generation)
         pair = issue_pair(conn, svc, holder)
         return LoginResponse(

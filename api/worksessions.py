@@ -7,6 +7,7 @@ collector replays its offline journal after an outage and must not see errors fo
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
@@ -16,6 +17,8 @@ from api.companies import new_id, now_utc
 from api.db.tables import commands, session_events, work_sessions
 from api.errors import Conflict, NotFound
 from api.models.sessions import SessionPublic
+
+logger = logging.getLogger(__name__)
 
 # kind -> (states it may happen in, state afterwards or None to keep)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -164,6 +167,7 @@ def change(
 
 def force_end(conn: Connection, row: Row[Any], admin_id: str) -> SessionPublic:
     """End someone's session from the server and tell their device to stop."""
+    logger.info("admin %s force-ends session %s of user %s", admin_id, row.id, row.user_id)
     ended = change(
         conn,
         row,

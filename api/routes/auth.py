@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import anyio
@@ -31,6 +32,7 @@ from api.models.users import DeviceInfo, UserPublic
 from api.refresh import ReuseDetected, revoke_family, rotate
 from api.security import check_password_strength
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
@@ -62,6 +64,11 @@ def refresh(
         with svc.engine.begin() as conn:
             return rotate(conn, svc, body.refresh_token, x_device_id)
     except ReuseDetected as reuse:
+        logger.warning(
+            "a used refresh token came back for user %s device %s: signing the device out",
+            reuse.user_id,
+            reuse.device_id,
+        )
         with svc.engine.begin() as conn:
             revoke_family(conn, reuse.family_id)
             sign_out_device(conn, reuse.user_id, reuse.device_id, revoke=False)

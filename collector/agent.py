@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from collector.batching import Batcher, new_id
 from collector.config import CollectorSettings
 from collector.errors import ConfigError, TickSkipped
+from collector.footprint import release_memory
 from collector.identity import load_device_id
 from collector.journal import Journal
 from collector.source import Observed, Source
@@ -140,10 +141,15 @@ class Agent:
         with self._lock:
             now = self.clock.now()
             self._counts["ticks"] += 1
-            if self.batcher.due(now):  # before sensing, so a batch spans exactly its interval
+            freed = self.batcher.due(now)
+            if freed:  # before sensing, so a batch spans exactly its interval
                 self._spool(self.batcher.flush())
             if not self._paused:
-                self._take(self._sense(self.source.tick, now), now)
+                observed = self._sense(self.source.tick, now)
+                self._take(observed, now)
+                freed = freed or bool(observed.shots)
+        if freed:  # an encrypted batch or a screenshot's buffers were just let go
+            release_memory()
 
     def pause(self) -> None:
         """Stop sensing (nothing is recorded) until `resume()`; the batch so far is spooled."""

@@ -161,8 +161,10 @@ def run(
     """
     from collector.agent import assemble
     from collector.desktop_source import make_desktop_source
+    from collector.footprint import slim_process
     from collector.rules import Rules
 
+    slim_process()  # this process is the long-lived agent: keep it small
     if public_key and public_key.startswith("@"):
         public_key = Path(public_key[1:]).read_text().strip()
     given = {"lake_url": lake_url, "public_key": public_key, "company_id": company_id}

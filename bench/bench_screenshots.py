@@ -6,12 +6,17 @@ times `collector.screenshots.capture()` per encoding and prints milliseconds and
 1920x1080 image. Sealing (AES-GCM, ~0.3 ms) is added later by the pipeline and is not included.
 
     uv run --all-extras python bench/bench_screenshots.py [--rounds 15]
+
+The last line printed is `BENCH_JSON {...}`: `screenshot_ms` and `screenshot_kb` for the default
+rules on one monitor (median ms, mean KB), then `<case>_ms` / `<case>_kb` for the other cases.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import select
 import statistics
 import subprocess
@@ -145,16 +150,28 @@ def cases() -> list[tuple[str, ScreenshotRules]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="3 rounds each (as in CI)")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 3
     with x_server() as display:
         print(
             f"Xvfb {display}, 3840x1080 as 2 x 1920x1080, xterms of text; {args.rounds} rounds each"
         )
         print("(machine shared with other work: figures are indicative)\n")
         print(f"{'encoding':36} {'median ms':>10} {'max ms':>8} {'KB/image':>9}  images")
-        for name, rules in cases():
+        figures: dict[str, float] = {}
+        for number, (name, rules) in enumerate(cases()):
             median_ms, max_ms, kb, shape = measure(rules, args.rounds)
             print(f"{name:36} {median_ms:10.1f} {max_ms:8.1f} {kb:9.1f}  {shape}")
+            key = "screenshot" if number == 0 else "screenshot_" + figure_name(name)
+            figures |= {f"{key}_ms": round(median_ms, 2), f"{key}_kb": round(kb, 2)}
+    print("BENCH_JSON " + json.dumps(figures))
+
+
+def figure_name(case: str) -> str:
+    """'jpeg q50, fit 1600x900' → 'jpeg_q50_fit_1600x900' (a name for the JSON figures)."""
+    return re.sub(r"[^a-z0-9]+", "_", case.lower()).strip("_")
 
 
 if __name__ == "__main__":

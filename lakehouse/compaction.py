@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet.encryption as pe
 
 from lakehouse import curated, ledger, rollups
@@ -122,22 +123,36 @@ def _read_group(run: _Run, table: str, todo: list[tuple[str, LandingKey]]) -> In
     return Intake(pa.concat_tables(rows).combine_chunks(), accepted, refused)
 
 
+def _existing(run: _Run, table: str, parts: list[str]) -> tuple[pa.Table, bool, bool]:
+    """Return the partition's rows (ids only unless merging), whether to merge, whether to heal.
+
+    A partition with too many parts is merged. One whose parts share ids is healed by a merge:
+    that happens only when an earlier merge died between writing its result and deleting its
+    inputs.
+    """
+    merge = len(parts) >= MAX_PARTS
+    columns = None if merge else [ROW_ID[table]]
+    old = curated.read_parts(run.store, parts, table, run.decryption, columns)
+    heal = not merge and pc.count_distinct(old[ROW_ID[table]]).as_py() < old.num_rows
+    if heal:
+        old = curated.read_parts(run.store, parts, table, run.decryption)
+    return old, merge or heal, heal
+
+
 def _write_day(run: _Run, table: str, company: str, day: dt.date, rows: pa.Table) -> None:
     public_key = run.key_store.current_public_key(company)
     if table == "activity":
         parts = rollups.repair(run.store, company, day, public_key, run.decryption)
     else:
         parts = curated.list_parts(run.store, table, company, day)
-    merge = len(parts) >= MAX_PARTS
-    columns = None if merge else [ROW_ID[table]]
-    old = curated.read_parts(run.store, parts, table, run.decryption, columns)
+    old, merge, heal = _existing(run, table, parts)
     rows, known = curated.drop_known(rows, table, old[ROW_ID[table]])
     run.summary.duplicates += known
-    if rows.num_rows == 0:
+    if rows.num_rows == 0 and not heal:
         return
     run.summary.rows_written += rows.num_rows
     if merge:
-        rows = pa.concat_tables([old, rows.cast(old.schema)])
+        rows, _ = curated.drop_duplicates(pa.concat_tables([old, rows.cast(old.schema)]), table)
     replaced = parts if merge else []
     if table == "activity":
         rollups.write_activity_part(run.store, company, day, rows, public_key, replaced)

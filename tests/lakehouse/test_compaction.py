@@ -159,3 +159,26 @@ def test_rollups_stay_paired_with_activity_parts_after_a_crash(
         assert {p.rsplit("/", 1)[1] for p in list_parts(lake_store, rollup, "acme", day)} == names
     daily = _curated(lake_store, key_store, "daily", day)
     assert pc.sum(daily["samples"]).as_py() == 24
+
+
+def test_a_merge_that_died_before_deleting_its_inputs_is_healed(
+    lake_store: Store, company_pair: CompanyKeyPair, key_store: FileKeyStore
+) -> None:
+    rows = activity_rows(12, user_id="ada")
+    day = rows[0]["ts"].date()
+    put_raw(lake_store, company_pair.public, "activity", rows, day=day, object_id="one")
+    compact(lake_store, key_store)
+    part = list_parts(lake_store, "activity", "acme", day)[0]
+    lake_store.put_bytes(part.replace("part-", "part-copy-"), lake_store.get_bytes(part))
+    assert _curated(lake_store, key_store, "activity", day).num_rows == 24  # the damage
+
+    put_raw(
+        lake_store, company_pair.public, "activity", activity_rows(12), day=day, object_id="two"
+    )
+    compact(lake_store, key_store)
+
+    healed = _curated(lake_store, key_store, "activity", day)
+    assert healed.num_rows == 24
+    assert pc.count_distinct(healed["sample_id"]).as_py() == 24
+    assert len(list_parts(lake_store, "activity", "acme", day)) == 1
+    assert pc.sum(_curated(lake_store, key_store, "daily", day)["samples"]).as_py() == 24

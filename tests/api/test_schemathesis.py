@@ -46,9 +46,6 @@ CHECKS = [
 # Positive requests only: a 2xx answer is re-sent without and with a wrong token (must be 401).
 # Negative requests carry the admin's real token in place of the negated one, so not there.
 POSITIVE_CHECKS = [*CHECKS, ignored_auth]
-# Findings already reported to the API and not fixed yet. While they are the only findings the
-# test is an expected failure naming them; any other finding fails it. Remove entries once fixed.
-OPEN_FINDINGS = ("PostgreSQL text fields cannot contain NUL",)
 
 
 @dataclass
@@ -131,7 +128,5 @@ def test_no_request_breaks_the_api_or_its_schema(app: FastAPI, fuzzed_company: C
     for operation in operations:
         for mode in modes:
             fuzz(operation, mode, admin)
-    new = {k: v for k, v in admin.findings.items() if not any(o in k for o in OPEN_FINDINGS)}
-    assert new == {}, "\n\n".join(f"{key}\n  {text}" for key, text in sorted(new.items()))
-    if admin.findings:
-        pytest.xfail("known, reported, not fixed yet: " + "; ".join(sorted(admin.findings)))
+    report = "\n\n".join(f"{key}\n  {text}" for key, text in sorted(admin.findings.items()))
+    assert admin.findings == {}, report

@@ -123,9 +123,7 @@ def time_pages(names: list[str], last: dt.date, repeat: int) -> None:
 
     started = time.perf_counter()
     data.reader(COMPANY)
-    print(
-        f"  open the lake (list files, warm keys, connect): {time.perf_counter() - started:.2f} s"
-    )
+    print(f"  open the lake (list, read footers, connect): {time.perf_counter() - started:.2f} s")
     scopes = {"admin (everyone)": data.Scope(COMPANY, None),
               "sub-admin (50 people)": data.Scope(COMPANY, tuple(names[:50]))}  # fmt: skip
     for label, scope in scopes.items():

@@ -89,7 +89,7 @@ def print_verdict(tally: Tally, verdict: Verdict) -> None:
     print(f"rows acknowledged: {acked or 'none'}; curated: {dict(verdict.curated_rows)}")
     unanswered = tally.objects_attempted - tally.objects_acknowledged
     if unanswered:
-        print(f"PUTs started but not answered (cut off or failed): {dict(unanswered)}")
+        print(f"PUTs queued or in flight when the run was cut off: {dict(unanswered)}")
     print("compaction: " + "; ".join(verdict.compaction.lines()))
     if verdict.nothing_lost:
         print("NOTHING LOST: every acknowledged upload is in the bucket and every row curated")

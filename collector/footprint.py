@@ -1,7 +1,8 @@
 """The agent's memory footprint: what the long-lived collector process keeps resident.
 
-Measured under Xvfb with default settings (bench/bench_collector.py), the agent held 176 MB, most
-of it libraries rather than data. Three process-wide settings bring it to about 120 MB:
+Measured under Xvfb with default settings (bench/bench_collector.py, 300 s), the agent held 176 MB
+steady (198 MB peak), most of it libraries rather than data. Three process-wide settings bring it
+to 127 MB steady, 155 MB peak at a screenshot (59 MB of it private, the rest shared libraries):
 
 - **No pandas.** `pyarrow.array(...)` (used to validate every journaled row) imports pandas the
   first time it looks for pandas objects, which costs ~50 MB and is never used by the collector.
@@ -12,11 +13,19 @@ of it libraries rather than data. Three process-wide settings bring it to about 
   the agent's threads, a fixed mmap threshold so big screenshot buffers go back to the system
   when freed, and `malloc_trim` after a batch or a screenshot.
 
-What remains (~110 MB) is mostly imported code: pyarrow + numpy ≈ 50 MB, pydantic ≈ 22 MB,
-cryptography, Pillow, pynput, psutil, click. Getting under 100 MB needs pyarrow out of the
-long-lived process, which in turn needs a pyarrow-free journal (each row is journaled as a
-one-row encrypted Parquet object, so a crash loses at most one sample) and a `lakehouse`
-package that can be imported without pyarrow; that is a design change, not a setting.
+What remains is mostly imported code (~110 MB just after start-up): pyarrow + numpy ≈ 50 MB,
+pydantic + pydantic-settings ≈ 22 MB, click 8, Pillow 7, cryptography 6, psutil 4, pynput 1.
+
+Why not encrypt batches in a short-lived child process instead? It would take pyarrow out of the
+agent only if nothing else there needed it, and today two things do: the journal holds each row
+as a one-row encrypted Parquet object (write-only for this machine, so a crash loses at most one
+sample and recovery can spool the rows as they are), and every `lakehouse` import loads pyarrow
+through the package's `__init__`. A child per row would cost far more CPU than the 1 % budget; a
+child per batch would need a journal the child can read back, i.e. rows readable on this machine,
+which the spool's design refuses; a long-lived encrypting child only moves the same memory to a
+second process. Under 100 MB therefore needs a lakehouse that imports without pyarrow plus a
+pyarrow-free landing format for rows (e.g. rows sealed like images, converted by compaction).
+Until then these settings are the simplest change that keeps every crash-safety guarantee.
 
 These settings are for the agent's own process (`teamtreck collector run`, the tray app), never
 for a library import: call `slim_process()` first thing in such an entry point.

@@ -135,6 +135,13 @@ def cell(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def measured_cell(line: dict[str, Any]) -> str:
+    """Yes/no figures (target "yes") read as words, the rest as numbers."""
+    if line["target"] == "yes" and line["measured"] in (0, 1):
+        return "yes" if line["measured"] else "no"
+    return cell(line["measured"])
+
+
 def verdict(line: dict[str, Any]) -> str:
     if line["ok"] is None:
         return line["note"] or "info"
@@ -150,7 +157,7 @@ def print_table(lines: list[dict[str, Any]]) -> None:
     print(f"\n{'figure':<{width}}  {'measured':>12}  {'target':<12}  {'peer':<26}  ok?")
     for line in lines:
         print(
-            f"{line['figure']:<{width}}  {cell(line['measured']):>12}  {line['target']:<12}  "
+            f"{line['figure']:<{width}}  {measured_cell(line):>12}  {line['target']:<12}  "
             f"{peer_cell(line):<26}  {verdict(line)}"
         )
 
@@ -159,7 +166,7 @@ def print_markdown(lines: list[dict[str, Any]]) -> None:
     print("\n| figure | measured | target | peer | ok? |\n|---|---:|---|---|---|")
     for line in lines:
         print(
-            f"| {line['figure'].strip(' …')} | {cell(line['measured'])} | {line['target']} | "
+            f"| {line['figure'].strip(' …')} | {measured_cell(line)} | {line['target']} | "
             f"{peer_cell(line)} | {verdict(line)} |"
         )
 

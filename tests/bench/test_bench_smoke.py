@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from run import Outcome, parse_figures, row, run_bench
-from targets import BENCHES, FIGURES, Bench, Figure, at_most
+from run import Outcome, parse_figures, print_markdown, row, run_bench
+from targets import BENCHES, FIGURES, Bench, Figure, at_most, equal
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
 
@@ -44,6 +44,14 @@ def test_a_figure_must_meet_its_target_and_beat_its_peer() -> None:
     assert faster["peer"] == 900.0
     assert faster["target"] == "≤ 1,000 ms"
     assert absent["note"] == "no BENCH_JSON line"
+
+
+def test_the_markdown_table_reads_yes_no_figures_as_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    figure = Figure("f", "fleet_nothing_lost", "nothing lost", equal(1, "yes"))
+    print_markdown([row(figure, {"f": Outcome("ok", figures={"fleet_nothing_lost": 0})})])
+    assert "| nothing lost | no | yes |  | NO |" in capsys.readouterr().out
 
 
 def test_a_benchmark_script_runs_and_its_figures_are_read(tmp_path: Path) -> None:

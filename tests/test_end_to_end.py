@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from tests.collector.conftest import (  # noqa: F401 - fixtures
     x_display,
     xdotool,
 )
-from tests.dashboards.conftest import chromium  # noqa: F401 - a fixture
+from tests.e2e_browser import BrowserThread
 from tests.e2e_newcomer import (
     Newcomer,
     clone_repository,
@@ -50,6 +50,19 @@ WAIT_MS = 60_000
 TITLE = "Quarterly plan draft 7"  # ASCII: xterm -T sends other titles as compound text
 TYPED = "teamtreck works 42"  # lowercase, digits and spaces: one key press per character
 CLICKS = 3
+
+
+@pytest.fixture
+def chromium_thread() -> Iterator[BrowserThread]:
+    """Chromium on its own thread (the dashboards' tests keep theirs open on the main one)."""
+    try:
+        browser = BrowserThread()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def lake_rows(newcomer: Newcomer, company_id: str, user_id: str) -> list[tuple[Any, ...]] | None:
@@ -149,8 +162,10 @@ def test_a_newcomer_clones_runs_the_readme_and_sees_their_work(
     x_display: XDisplay,  # noqa: F811
     titled_window: Callable[..., TitledWindow],  # noqa: F811
     xdotool: XDoTool,  # noqa: F811
-    chromium: Any,  # noqa: F811
+    chromium_thread: BrowserThread,
 ) -> None:
+    browser = chromium_thread.browser
+    on_browser = chromium_thread.call
     started_at = time.monotonic()
     phases: dict[str, float] = {}
     newcomer = clone_repository(tmp_path, x_display.name)
@@ -171,17 +186,16 @@ def test_a_newcomer_clones_runs_the_readme_and_sees_their_work(
         phases["install and start"] = time.monotonic() - started_at
         wait_for_line(newcomer, "Collector", timeout_seconds=5)
         admin_email, admin_password = newcomer.sign_in_lines()["company_admin"]
-        dashboards = sign_in(
-            chromium, f"http://127.0.0.1:{dashboard_port}", admin_email, admin_password
-        )
+        dashboard_url = f"http://127.0.0.1:{dashboard_port}"
+        dashboards = on_browser(sign_in, browser, dashboard_url, admin_email, admin_password)
 
         signed_in_at = time.monotonic()
         window = titled_window(TITLE, geometry="100x30+300+200")
         newcomer.teamtreck("collector", "start")
         work_in_window(window, xdotool)
-        dashboards.wait_for_timeout(11_000)  # one full 10 s sample with the window in front
+        time.sleep(11)  # one full 10 s sample with the window in front
         newcomer.teamtreck("collector", "end")
-        keys, clicks, text = my_activity_counts(chromium, newcomer)
+        keys, clicks, text = on_browser(my_activity_counts, browser, newcomer)
         assert (keys, clicks) == (len(TYPED), CLICKS), text
 
         deployment = (newcomer.home / "deployment.json").read_text()
@@ -198,15 +212,15 @@ def test_a_newcomer_clones_runs_the_readme_and_sees_their_work(
         assert sum(row[2] for row in rows) == len(TYPED)
         assert sum(row[3] for row in rows) == CLICKS
 
+        phases["upload and compaction"] = time.monotonic() - ended_at
         # The dashboards' lake reader, built at sign-in, is rebuilt a minute later.
         time.sleep(max(0.0, signed_in_at + 62 - time.monotonic()))
-        phases["upload and compaction"] = time.monotonic() - ended_at
-        open_timeline_with_data(dashboards, "You (this desktop)", timeout_seconds=150)
+        on_browser(open_timeline_with_data, dashboards, "You (this desktop)", 150)
         phases["until the Timeline shows it"] = time.monotonic() - ended_at
-        labels = app_band_labels(dashboards)
+        labels = on_browser(app_band_labels, dashboards)
         assert any("xterm" in label for label in labels), labels
         shot = tmp_path / f"timeline-{dt.datetime.now(dt.UTC):%H%M%S}.png"
-        dashboards.screenshot(path=str(shot), full_page=True)
+        on_browser(dashboards.screenshot, path=str(shot), full_page=True)
         print(", ".join(f"{name} {seconds:.0f} s" for name, seconds in phases.items()))
     finally:
         press_ctrl_c(newcomer)

@@ -116,6 +116,7 @@ def test_up_at_company_scale_on_postgresql_and_s3(  # type: ignore[no-untyped-de
     up = run_up.start(
         home,
         "--demo",
+        "--no-collector",
         "--database-url",
         postgres_url,
         "--lake-url",

@@ -118,14 +118,17 @@ class Agent:
             if self.clock.wait(wait_seconds, stop):
                 break
 
-    def close(self, drain_seconds: float = 5.0) -> None:
-        """End the session: hand over held rows, spool the batch, try to upload, stop."""
+    def close(self, drain_seconds: float = 5.0, *, end_kind: str = "end") -> None:
+        """End the session: hand over held rows, spool the batch, try to upload, stop.
+
+        `end_kind` is "force_end" when an admin ended the session, so the lake tells them apart.
+        """
         try:
             with self._lock:
                 now = self.clock.now()
                 if not self._paused:
                     self._take(self._sense(self.source.flush, now), now)
-                self.session_event("end")
+                self.session_event(end_kind)
                 self._spool(self.batcher.flush())
             self.uploader.drain(drain_seconds)
         finally:

@@ -117,14 +117,14 @@ class AgentRecorder:
         if self.agent is not None:
             self.agent.resume()
 
-    def stop(self) -> None:
+    def stop(self, end_kind: str = "end") -> None:
         agent, thread = self.agent, self._thread
         if agent is None:
             return
         self._stop.set()
         if thread is not None:
             thread.join(timeout=30)
-        agent.close()
+        agent.close(end_kind=end_kind)
         self.last_status = agent.status()
         self.agent = None
         if self.last_status.spool.pending_count:

@@ -45,7 +45,7 @@ class Recorder(Protocol):
 
     def resume(self) -> None: ...
 
-    def stop(self) -> None: ...
+    def stop(self, end_kind: str = "end") -> None: ...
 
 
 @dataclass
@@ -142,7 +142,8 @@ class WorkSession:
                 raise WorkSessionError("Nothing to end: work is not running.")
             now = self.clock()
             try:
-                self.recorder.stop()
+                # The lake keeps an admin's end apart from the employee's own.
+                self.recorder.stop(end_kind="force_end" if by_server else "end")
             except Exception:  # the end is recorded whatever went wrong while closing
                 log.exception("the recording did not close cleanly")
             self._take_marks()

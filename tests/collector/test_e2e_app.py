@@ -183,6 +183,12 @@ def test_an_admin_force_end_stops_recording_within_one_heartbeat(
     time.sleep(0.5)
     assert source.ticks == ticks  # recording stopped
 
+    def kinds() -> list[str]:
+        return [r["kind"] for r in lake_of(live_api).table("sessions")]
+
+    wait_for("the session's end in the lake", lambda: len(kinds()) >= 2)
+    assert kinds() == ["start", "force_end"]  # the lake tells an admin's end from the employee's
+
 
 def test_new_rules_take_effect_without_a_restart(live_api: LiveApi, desk: Desk) -> None:
     desk.tell("login", email=live_api.employee_email, password=live_api.password)

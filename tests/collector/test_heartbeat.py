@@ -52,7 +52,7 @@ def test_force_end_stops_recording_within_one_beat(live_api: LiveApi, tmp_path: 
     admin = live_api.admin()
     admin.call("POST", f"/admin/sessions/{device.user_id}/{session_id}/force-end")
     assert device.heartbeat.beat().commands == ["end_session"]
-    assert device.recorder.calls[-1] == "stop"
+    assert device.recorder.calls[-1] == "stop:force_end"
     assert device.work.current.state == "stopped"
     assert device.heartbeat.beat().commands == []  # acknowledged: not delivered twice
 

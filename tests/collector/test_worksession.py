@@ -34,8 +34,8 @@ class ListRecorder:
     def resume(self) -> None:
         self.calls.append("resume")
 
-    def stop(self) -> None:
-        self.calls.append("stop")
+    def stop(self, end_kind: str = "end") -> None:
+        self.calls.append("stop" if end_kind == "end" else f"stop:{end_kind}")
 
 
 class StepClock:
@@ -153,7 +153,7 @@ class BrokenRecorder(ListRecorder):
     def start(self, session_id: str) -> None:
         raise RuntimeError("no company key on this device")
 
-    def stop(self) -> None:
+    def stop(self, end_kind: str = "end") -> None:
         raise RuntimeError("disk full while closing")
 
 

@@ -1,7 +1,7 @@
 """The employee's commands: sign in, run the collector, and talk to the running one.
 
 teamtreck collector login --server https://teamtreck.example.com
-teamtreck collector run            # the tray app (one per user)
+teamtreck collector app            # the tray app (one per user)
 teamtreck collector start | pause | resume | end | status | activity
 teamtreck collector autostart on | off
 """
@@ -96,26 +96,58 @@ def app(server: str, no_tray: bool) -> None:
         raise click.ClickException(str(e)) from e
 
 
-def _action(name: str, verb: str, help_text: str) -> click.Command:
-    @click.command(name=name, help=help_text)
+def _action(name: str, help_text: str, example: str) -> click.Command:
+    """A command that tells the running collector `name` and prints its status."""
+
+    @click.command(name=name, help=f"{help_text}\n\n\b\nExample:\n  {example}")
     def command() -> None:
-        _print_status(_tell(verb))
+        _print_status(_tell(name))
 
     return command
 
 
-start = _action("start", "start", "Start work (the running collector records from now).")
-pause = _action("pause", "pause", "Pause work: nothing is recorded until you resume.")
-resume = _action("resume", "resume", "Resume work after a pause.")
-end = _action("end", "end", "End work for now.")
-status = _action("status", "status", "Show what the running collector is doing.")
-quit_ = _action("quit", "quit", "Stop the running collector (work in progress is ended first).")
+start = _action(
+    "start",
+    "Start work (the running collector records from now).",
+    "teamtreck collector start    # after 'teamtreck collector app' and a sign-in",
+)
+pause = _action(
+    "pause",
+    "Pause work: nothing is recorded until you resume.",
+    "teamtreck collector pause    # a break; 'teamtreck collector resume' goes on",
+)
+resume = _action(
+    "resume",
+    "Resume work after a pause.",
+    "teamtreck collector resume",
+)
+end = _action(
+    "end",
+    "End work for now.",
+    "teamtreck collector end      # prints the state afterwards: not working",
+)
+status = _action(
+    "status",
+    "Show what the running collector is doing.",
+    "teamtreck collector status   # state, session time, uploads and events still waiting",
+)
+quit_ = _action(
+    "quit",
+    "Stop the running collector (work in progress is ended first).",
+    "teamtreck collector quit",
+)
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the address as JSON, open nothing.")
 def activity(as_json: bool) -> None:
-    """Open the page that shows what was recorded about you today."""
+    """Open the page that shows what was recorded about you today.
+
+    \b
+    Example:
+      teamtreck collector activity          # opens the page in the browser
+      teamtreck collector activity --json   # only print its address
+    """
     import webbrowser
 
     url = str(_tell("activity")["url"])
@@ -129,7 +161,12 @@ def activity(as_json: bool) -> None:
 @click.command()
 @click.argument("switch", type=click.Choice(["on", "off"]))
 def autostart(switch: str) -> None:
-    """Start the collector at login (on) or not (off)."""
+    """Start the collector at login (on) or not (off).
+
+    \b
+    Example:
+      teamtreck collector autostart on
+    """
     import collector.autostart as startup
 
     if switch == "on":

@@ -10,6 +10,7 @@ table in Markdown (for the README), and writes everything to bench/results/lates
     uv run --all-extras python bench/run.py --list
 
 The machine's load is printed with the results: figures from a shared machine are indicative.
+Targets are those of the real sizes: a quick run's verdicts show the machinery, not the product.
 """
 
 from __future__ import annotations
@@ -218,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [row(figure, outcomes) for figure in figures]
     print_table(lines)
     print_markdown(lines)
+    if not args.full:
+        print("\nquick sizes: the verdicts above are for the real sizes (run --full to judge them)")
     for name, outcome in outcomes.items():
         if outcome.status != "ok":
             print(f"{name}: {outcome.status}")

@@ -5,6 +5,7 @@ A thin layer over the library: each command's help is its docstring, with an exa
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class LakeGroup(click.Group):
 @click.option("--s3-secret", envvar="TEAMTRECK_S3_SECRET", help="S3 secret access key.")
 @click.option(
     "--key-store",
-    envvar="TEAMTRECK_KEY_STORE",
+    envvar="TEAMTRECK_KEY_STORE_DIR",
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder of private keys. [default: the deployment folder's keys/]",
 )
@@ -87,7 +88,20 @@ def lake(
     options = {"endpoint_url": s3_endpoint_url, "region": s3_region, "key": s3_key}
     options["secret"] = s3_secret
     storage_options = {k: v for k, v in options.items() if v}
-    ctx.obj = LakeOptions(lake_url, storage_options, key_store)
+    ctx.obj = LakeOptions(lake_url, storage_options, key_store or _key_store_by_old_name())
+
+
+def _key_store_by_old_name() -> Path | None:
+    """The key store's earlier variable, still honoured so existing timers keep working."""
+    old = os.environ.get("TEAMTRECK_KEY_STORE")
+    if not old:
+        return None
+    click.echo(
+        "Warning: TEAMTRECK_KEY_STORE is deprecated; rename it to TEAMTRECK_KEY_STORE_DIR "
+        "(the name the API and `teamtreck up` use).",
+        err=True,
+    )
+    return Path(old)
 
 
 @lake.group()

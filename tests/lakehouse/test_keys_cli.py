@@ -115,3 +115,23 @@ def test_lake_options_open_the_s3_lake(
     store.put_bytes("landing/x", b"1")
     assert store.url == f"s3://{s3_bucket}/lake"
     assert store.find() == ["landing/x"]
+
+
+def test_the_key_store_is_where_TEAMTRECK_KEY_STORE_DIR_says(teamtreck_home: Path) -> None:
+    elsewhere = teamtreck_home.parent / "vault"
+    env = {"TEAMTRECK_KEY_STORE_DIR": str(elsewhere), "TEAMTRECK_KEY_STORE": None}
+    created = CliRunner().invoke(lake, ["keys", "create", "--company", "acme"], env=env)
+    assert created.exit_code == 0, created.output
+    assert "deprecated" not in created.stderr
+    assert FileKeyStore(elsewhere).current_public_key("acme")
+    assert not (teamtreck_home / "keys").exists()
+
+
+def test_the_old_variable_still_works_with_a_warning(teamtreck_home: Path) -> None:
+    elsewhere = teamtreck_home.parent / "vault"
+    env = {"TEAMTRECK_KEY_STORE_DIR": None, "TEAMTRECK_KEY_STORE": str(elsewhere)}
+    created = CliRunner().invoke(lake, ["keys", "create", "--company", "acme"], env=env)
+    assert created.exit_code == 0, created.output
+    assert "TEAMTRECK_KEY_STORE is deprecated" in created.stderr
+    assert "TEAMTRECK_KEY_STORE_DIR" in created.stderr
+    assert FileKeyStore(elsewhere).current_public_key("acme")

@@ -1,11 +1,13 @@
 """`teamtreck <part> …` — each part's commands live in that part's own `cli` module.
 
-Examples:
+Every part reads its settings from `TEAMTRECK_*` environment variables and from the config
+file (`$TEAMTRECK_HOME/teamtreck.toml`, `$TEAMTRECK_CONFIG` or `--config`); the environment wins.
 
-
+\b
+Examples:
     teamtreck lake keys create --company acme
     teamtreck lake compact
-    teamtreck api --port 8000
+    teamtreck --config /etc/teamtreck.toml api --port 8000
     teamtreck collector doctor
 """
 
@@ -14,8 +16,14 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from pathlib import Path
 
 import click
+
+from teamtreck.config_file import ConfigFileError, load_config
+
+# Key of the read config file in the click context's meta (`up --config` may replace it).
+CONFIG_META = "teamtreck.config"
 
 # subcommand -> "module:attribute" of a click command; imported only when invoked.
 PARTS: dict[str, tuple[str, str]] = {
@@ -59,7 +67,19 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, help=__doc__)
 @click.version_option(package_name="teamtreck")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def main(verbose: int) -> None:
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (TOML). [default: $TEAMTRECK_CONFIG or <home>/teamtreck.toml]",
+)
+@click.pass_context
+def main(ctx: click.Context, verbose: int, config: Path | None) -> None:
+    # Before any part runs, so every subcommand sees the file's settings as if they were set
+    # in the environment (and one actually set there still wins).
+    try:
+        ctx.meta[CONFIG_META] = load_config(config)
+    except ConfigFileError as e:
+        raise click.ClickException(str(e)) from e
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(
         level=os.environ.get("TEAMTRECK_LOG_LEVEL", level),

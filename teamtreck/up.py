@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from teamtreck.config_file import ConfigFileError, config_path, load_into_environment
+from teamtreck.config_file import ConfigFileError, LoadedConfig, load_config, switch_config
 from teamtreck.deployment import Deployment
 from teamtreck.supervisor import Child, StartupError, Supervisor, teamtreck_argv
 
@@ -88,6 +88,20 @@ def _fill_demo_in_background(
     threading.Thread(target=fill, daemon=True, name="demo-fill").start()
 
 
+def _use_config_file(ctx: click.Context, config: Path | None) -> None:
+    """The launcher read the default config file already; `--config` replaces it."""
+    from teamtreck.cli import CONFIG_META
+
+    loaded: LoadedConfig | None = ctx.meta.get(CONFIG_META)
+    try:
+        if config is not None:
+            ctx.meta[CONFIG_META] = switch_config(loaded, config)
+        elif loaded is None:  # `up` run on its own, not through the launcher
+            ctx.meta[CONFIG_META] = load_config()
+    except ConfigFileError as e:
+        raise click.ClickException(str(e)) from e
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -113,7 +127,9 @@ def _export(name: str, value: str | None) -> None:
     "(default: when a display is available and the collector is installed).",
 )
 @click.option("--config", type=click.Path(path_type=Path), help="Config file (TOML).")
+@click.pass_context
 def up(
+    ctx: click.Context,
     demo: bool,
     host: str,
     api_port: int,
@@ -129,10 +145,7 @@ def up(
 
     home = teamtreck_home()
     os.environ["TEAMTRECK_HOME"] = str(home)
-    try:
-        load_into_environment(config_path(home, config), os.environ)
-    except ConfigFileError as e:
-        raise click.ClickException(str(e)) from e
+    _use_config_file(ctx, config)
     _export("TEAMTRECK_DATABASE_URL", database_url)
     _export("TEAMTRECK_LAKE_URL", lake_url)
     _export("TEAMTRECK_S3_ENDPOINT_URL", s3_endpoint_url)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from api.budget import SharedBudget
 from api.config import Settings
 from api.db.engine import build_engine
+from api.heartbeats import HeartbeatGroupCommit
 from api.mail import Mailer
 from api.security import Passwords, TokenService, load_or_create_signing_key
 
@@ -30,6 +31,7 @@ class Services:
     budget: SharedBudget
     autocommit_engine: Engine  # the same pool; single statements without BEGIN/COMMIT
     nowait_engine: Engine | None  # SQLite only: fails at once rather than wait for the lock
+    heartbeats: HeartbeatGroupCommit  # records the heartbeats that arrive together, together
     # Requests end their transactions on threads of their own: if commits queued behind request
     # threads waiting for the SQLite lock, the holder could never finish (until busy_timeout).
     commit_limiter: anyio.CapacityLimiter = field(
@@ -50,6 +52,7 @@ class Services:
             budget=SharedBudget(engine, settings.budget_sync_seconds),
             autocommit_engine=engine.execution_options(isolation_level="AUTOCOMMIT"),
             nowait_engine=nowait,
+            heartbeats=HeartbeatGroupCommit(engine),
             tokens=TokenService(settings, key),
             passwords=Passwords(settings),
             mailer=Mailer(settings),

@@ -32,7 +32,8 @@ def timeline(
 ) -> duckdb.DuckDBPyRelation:
     """One person's day as segments: consecutive samples with the same app and status merged.
 
-    Columns: started_at, ended_at, seconds, status, app, title, domain, keystrokes, clicks.
+    Columns: started_at, ended_at, seconds, status, app, title, domain, keystrokes, clicks,
+    scrolls, mouse_distance_px.
     """
     clause, params = _one_day(company_id, user_id, day)
     return con.sql(
@@ -50,7 +51,8 @@ def timeline(
         SELECT min(ts) AS started_at, max(ends_at) AS ended_at,
                sum(duration_seconds)::DOUBLE AS seconds, any_value(status) AS status,
                any_value(app) AS app, arg_min(title, ts) AS title, arg_min(domain, ts) AS domain,
-               sum(keystrokes) AS keystrokes, sum(clicks) AS clicks
+               sum(keystrokes) AS keystrokes, sum(clicks) AS clicks, sum(scrolls) AS scrolls,
+               sum(mouse_distance_px) AS mouse_distance_px
         FROM g GROUP BY segment ORDER BY started_at""",  # noqa: S608 (constants and bound parameters only)
         params=params,
     )

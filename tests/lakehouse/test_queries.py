@@ -37,6 +37,9 @@ def test_a_timeline_covers_the_day_in_segments(lake: Lake) -> None:
     segments = queries.timeline(con, "acme", "user-0001", DAY).to_arrow_table().to_pylist()
 
     assert sum(s["seconds"] for s in segments) == 3600.0
+    samples = queries.samples(con, "acme", "user-0001", DAY).to_arrow_table().to_pylist()
+    for count in ("keystrokes", "clicks", "scrolls", "mouse_distance_px"):
+        assert sum(s[count] for s in segments) == sum(s[count] for s in samples)
     assert {s["status"] for s in segments} <= {"active", "idle"}
     for before, after in itertools.pairwise(segments):
         assert before["ended_at"] <= after["started_at"]

@@ -101,7 +101,8 @@ WITH beat AS (
         queue_sizes = beat.queue_sizes::json,
         agent_version = coalesce(beat.agent_version, devices.agent_version)
     FROM beat JOIN companies co ON co.id = beat.company_id
-    WHERE devices.user_id = beat.user_id
+    WHERE devices.user_id = ANY(%(u)s::text[])  -- an index condition, whatever the join order
+      AND devices.user_id = beat.user_id
       AND devices.id = beat.device_id
       AND devices.company_id = beat.company_id
       AND devices.revoked_at IS NULL
@@ -139,7 +140,11 @@ def _record_on_postgresql(engine: Engine, beats: list[Beat]) -> list[Recorded | 
         columns["version"].append(body.agent_version or None)
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        rows = conn.exec_driver_sql(_POSTGRES_BATCH, dict(columns)).all()
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        # Planned anew each time (not prepared): a plan made for one batch size can be a
+        # disaster for another, and the array contents let the planner size the join.
+        rows = driver.execute(_POSTGRES_BATCH, dict(columns), prepare=False).fetchall()
     found: dict[int, Recorded] = {}
     for i, status, rules_version, command_id, kind, payload, created_at in rows:
         seen = found.setdefault(i, Recorded(status, rules_version, []))

@@ -20,12 +20,18 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """The API answered with an error status."""
+    """The API answered with an error status.
 
-    def __init__(self, status_code: int, message: str) -> None:
+    `code`, `message` and `details` are the API's own (`{"error": {"code", "message",
+    "details"}}`); `message` says what happened and what to do, so pages show it as it is.
+    """
+
+    def __init__(self, status_code: int, message: str, code: str = "", details: Any = None) -> None:
         super().__init__(f"The API refused the request ({status_code}): {message}")
         self.status_code = status_code
         self.message = message
+        self.code = code
+        self.details = details
 
 
 class SessionExpired(ApiError):
@@ -42,19 +48,30 @@ class Tokens:
     refresh_token: str
 
 
-def _message(response: httpx.Response) -> str:
+def error_from(response: httpx.Response) -> ApiError:
+    """The API's error (code, message, details) of a failed response.
+
+    Anything else answering with an error (a proxy's HTML page, a server that is not the API)
+    is reported as such, with the start of its body.
+    """
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200] or response.reason_phrase
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return str(body["error"].get("message") or body["error"].get("code"))
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list):  # FastAPI validation errors
-        return "; ".join(
-            f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg')}" for d in detail
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("message"):
+        return ApiError(
+            response.status_code,
+            str(error["message"]),
+            str(error.get("code") or ""),
+            error.get("details"),
         )
-    return str(detail)
+    text = response.text.strip()[:200] or response.reason_phrase
+    return ApiError(
+        response.status_code,
+        f"{response.request.url} answered {response.status_code} without the API's error "
+        f"description ({text}). Check that TEAMTRECK_DASHBOARD_API_URL points at the API.",
+    )
 
 
 class ApiClient:
@@ -81,7 +98,7 @@ class ApiClient:
             self.refresh()
             response = self._send(method, path, **kwargs)
             if response.status_code == 401:
-                raise SessionExpired(401, "your sign-in has expired; please sign in again")
+                raise _expired(response)
         return self._decode(response)
 
     def refresh(self) -> Tokens:
@@ -92,9 +109,7 @@ class ApiClient:
             "POST", ROUTES["refresh"], json={"refresh_token": self.tokens.refresh_token}, auth=False
         )
         if response.status_code in (400, 401, 403):
-            raise SessionExpired(
-                response.status_code, "your sign-in has expired; please sign in again"
-            )
+            raise _expired(response)
         self._keep(self._decode(response))
         assert self.tokens is not None
         return self.tokens
@@ -136,10 +151,16 @@ class ApiClient:
     def _decode(response: httpx.Response) -> Any:
         if response.status_code >= 400:
             log.info("api error %s on %s", response.status_code, response.request.url.path)
-            raise ApiError(response.status_code, _message(response))
+            raise error_from(response)
         if not response.content:
             return None
         return response.json()
+
+
+def _expired(response: httpx.Response) -> SessionExpired:
+    """The sign-in cannot be used any more; keep the API's reason (expired, revoked, reused)."""
+    error = error_from(response)
+    return SessionExpired(error.status_code, error.message, error.code, error.details)
 
 
 # How the dashboards present themselves at sign-in: one device slot per manager, whatever the

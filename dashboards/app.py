@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards import auth
-from dashboards.api_client import ApiUnreachable, SessionExpired
+from dashboards.api_client import ApiError, ApiUnreachable, SessionExpired
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -66,9 +66,11 @@ def main() -> None:
     render_sidebar(viewer)
     try:
         page.run()
-    except SessionExpired:
-        auth.forget()
+    except SessionExpired as e:
+        auth.forget(e.message)
         st.rerun()
+    except ApiError as e:  # what the page asked was refused: the API says why
+        st.error(e.message)
     except ApiUnreachable as e:
         st.error(str(e))
 

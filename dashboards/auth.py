@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 VIEWER_KEY = "viewer"
 TOKENS_KEY = "tokens"
+SIGNED_OUT_KEY = "signed_out_because"  # the API's reason, shown above the sign-in form
 ADMIN = "company_admin"
 SUB_ADMIN = "sub_admin"
 
@@ -99,16 +100,24 @@ def sign_out() -> None:
     forget()
 
 
-def forget() -> None:
-    """Drop the viewer and their tokens from this session (e.g. when they have expired)."""
+def forget(reason: str | None = None) -> None:
+    """Drop the viewer and their tokens from this session (e.g. when they have expired);
+    `reason` is shown on the sign-in form."""
     for key in (VIEWER_KEY, TOKENS_KEY):
         st.session_state.pop(key, None)
+    if reason:
+        st.session_state[SIGNED_OUT_KEY] = reason
+    else:
+        st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
 def render_login() -> None:
     """The sign-in form (the only page before signing in)."""
     st.title("TeamTreck")
     st.caption("Sign in with your TeamTreck account.")
+    reason = st.session_state.get(SIGNED_OUT_KEY)
+    if reason:
+        st.info(f"You were signed out: {reason}")
     with st.form("login"):
         email = st.text_input("Email", key="login_email")
         password = st.text_input("Password", type="password", key="login_password")
@@ -121,10 +130,7 @@ def render_login() -> None:
         st.error(str(e))
         return
     except ApiError as e:
-        st.error(
-            "Sign-in failed: " + e.message
-            if e.status_code != 401
-            else "Sign-in failed: wrong email or password."
-        )
+        st.error(f"Sign-in failed: {e.message}")
         return
+    st.session_state.pop(SIGNED_OUT_KEY, None)
     st.rerun()

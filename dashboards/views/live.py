@@ -8,7 +8,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboards import context, directory, resources
+from dashboards import auth, context, directory, resources
+from dashboards.api_client import ApiError, ApiUnreachable, SessionExpired
 
 WORKING = ("working", "idle")  # heartbeat statuses of a running, unpaused session
 
@@ -74,7 +75,11 @@ def render_force_end(ctx: context.PageContext, working: pl.DataFrame) -> None:
         )
         if st.button("End their session now", type="primary", key="force_end"):
             session_id = working.filter(pl.col("user_id") == choice)["session_id"][0]
-            directory.force_end_session(ctx.api, str(choice), str(session_id))
+            try:
+                directory.force_end_session(ctx.api, str(choice), str(session_id))
+            except ApiError as e:
+                st.error(f"The session was not ended: {e.message}")
+                return
             st.success(f"Ended the session of {ctx.name_of(str(choice))}.")
 
 
@@ -85,7 +90,16 @@ def render() -> None:
 
     @st.fragment(run_every=seconds)
     def board() -> None:
-        render_board(ctx)
+        # A fragment's own reruns do not pass through the router's handlers.
+        try:
+            render_board(ctx)
+        except SessionExpired as e:
+            auth.forget(e.message)
+            st.rerun(scope="app")
+        except ApiError as e:
+            st.error(e.message)
+        except ApiUnreachable as e:
+            st.error(str(e))
 
     board()
 

@@ -129,7 +129,7 @@ def test_the_sign_in_form_shows_the_apis_message(world: World, sign_in: SignIn) 
 def test_a_page_shows_the_apis_message_when_it_is_refused(world: World, sign_in: SignIn) -> None:
     at = sign_in(world.acme.admin.email)
     at.switch_page("views/settings.py").run()
-    document = json.loads(at.text_area(key="rules_json").value)
+    document = json.loads(str(at.text_area(key="rules_json").value))
     document["tracking"]["idle_threshold_seconds"] = -5
     at.text_area(key="rules_json").input(json.dumps(document)).run()
     at.button(key="save_rules").click().run()

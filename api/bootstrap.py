@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import insert, update
 
 from api.companies import create_admin, create_company, new_id, now_utc
@@ -16,9 +17,25 @@ from api.config import Settings
 from api.db.engine import build_engine
 from api.db.migrate import upgrade
 from api.db.tables import companies, team_admins, team_members, teams, users
-from api.errors import NotFound
+from api.errors import Invalid, NotFound
 from api.security import Passwords, check_password_strength
 from lakehouse.keys import FileKeyStore, generate_company_key
+
+_EMAIL = TypeAdapter(EmailStr)
+
+
+def checked_email(email: str) -> str:
+    """The address as login will see it (validated like login's, lower-cased), or `Invalid`:
+    an account made with an address login refuses could never sign in."""
+    try:
+        return _EMAIL.validate_python(email).lower()
+    except ValidationError as e:
+        reason = e.errors()[0]["msg"].removeprefix("value is not a valid email address: ")
+        raise Invalid(
+            f"{email!r} is not a valid email address: {reason} "
+            "Give the address the person signs in with, e.g. boss@acme.example.",
+            code="invalid_email",
+        ) from e
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,7 @@ def bootstrap_company(
     settings: Settings, *, name: str, admin_email: str, admin_password: str, admin_name: str = ""
 ) -> Bootstrapped:
     """Create the company, its first company_admin and its key pair; migrate the database first."""
+    admin_email = checked_email(admin_email)
     check_password_strength(admin_password, settings.password_min_length)
     engine = build_engine(settings.resolved_database_url())
     try:
@@ -73,6 +91,7 @@ def add_user(
     team_ids: tuple[str, ...] = (),
 ) -> str:
     """Seed an active person with a password (tests, benchmarks, demos); returns the user id."""
+    email = checked_email(email)
     engine = build_engine(settings.resolved_database_url())
     try:
         user_id = new_id()

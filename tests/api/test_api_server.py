@@ -17,10 +17,12 @@ from callers import sign_in
 from click.testing import CliRunner
 from conftest import free_port
 
+from api.bootstrap import Bootstrapped, add_user
 from api.cli import api
 from api.config import Settings
 from api.db.engine import build_engine
 from api.db.migrate import downgrade, upgrade
+from api.errors import Invalid
 
 
 def test_migrations_go_up_and_down_and_up(database_url: str) -> None:
@@ -157,3 +159,24 @@ def test_the_public_surface_is_sorted_and_importable() -> None:
     assert api.__all__ == sorted(api.__all__)
     for name in api.__all__:
         assert getattr(api, name) is not None
+
+
+def test_create_company_refuses_an_email_login_would_refuse(teamtreck_home: Path) -> None:
+    result = CliRunner().invoke(
+        api,
+        ["create-company", "--name", "Acme", "--admin-email", "boss at acme.example"],
+        input="a long password\na long password\n",
+    )
+    assert result.exit_code != 0
+    assert "'boss at acme.example' is not a valid email address" in result.output
+    assert "must have an @-sign" in result.output
+    assert not (teamtreck_home / "keys").exists()  # nothing was created
+
+
+def test_people_are_added_with_the_address_login_expects(
+    settings: Settings, company: Bootstrapped, client
+) -> None:
+    with pytest.raises(Invalid, match="is not a valid email address"):
+        add_user(settings, company_id=company.company_id, email="ann@acme", password="x" * 12)
+    add_user(settings, company_id=company.company_id, email="Ann@Acme.example", password="x" * 12)
+    assert sign_in(client, "ann@acme.example", password="x" * 12).user_id

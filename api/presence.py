@@ -7,10 +7,10 @@ means 401 for that heartbeat alone.
 
 - PostgreSQL: the whole batch is ONE statement (arrays unnested into rows, a data-modifying
   CTE, joined to users, companies and pending commands) in autocommit mode: one round trip
-  and one commit per batch. Its text does not depend on the batch size, so psycopg prepares it.
-  Presence is ephemeral, so that statement turns `synchronous_commit` off for its own
-  transaction: the commit does not wait for the WAL flush; a database crash can lose the last
-  fraction of a second of "last seen", nothing else (no other table is written).
+  and one commit per batch. Presence is ephemeral, so that statement turns
+  `synchronous_commit` off for its own transaction: the commit does not wait for the WAL
+  flush; a database crash can lose the last fraction of a second of "last seen", nothing
+  else (no other table is written). See docs/operations.md.
 - SQLite: one transaction with the UPDATE executed for many rows at once and two SELECTs.
 """
 

@@ -38,6 +38,7 @@ class Measurement:
     server_cpu_seconds: float
     database_cpu_seconds: float
     machine_busy_fraction: float  # of all cores, everything running on the machine
+    load_average: float  # the 1-minute load average at the end: other work beside ours
 
 
 @contextlib.contextmanager
@@ -94,7 +95,8 @@ def measure(target: Target, concurrency: int, duration_seconds: float) -> Measur
     server = cpu_seconds(target.pid) - server_before
     database = cpu_used(database_before, postgres_cpu_seconds())
     database = database if "postgres" in target.name else 0.0
-    return Measurement(target.name, load, server, database, psutil.cpu_percent() / 100)
+    busy = psutil.cpu_percent() / 100
+    return Measurement(target.name, load, server, database, busy, psutil.getloadavg()[0])
 
 
 @contextlib.contextmanager
@@ -117,7 +119,8 @@ def profiled(pid: int, out: Path | None, duration_seconds: float) -> Iterator[No
 def print_header() -> None:
     print(
         f"{'target':<22}{'conns':>6}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'gen CPU':>9}{'srv CPU':>9}{'db CPU':>8}{'machine':>9}{'srv ms/req':>11}  notes"
+        f"{'gen CPU':>9}{'srv CPU':>9}{'db CPU':>8}{'machine':>9}{'load':>6}{'srv ms/req':>11}"
+        "  notes"
     )
 
 
@@ -129,6 +132,7 @@ def print_row(m: Measurement, concurrency: int) -> None:
         f"{load.percentile_ms(0.5):>9.1f}{load.percentile_ms(0.99):>9.1f}{load.error_count:>8}"
         f"{load.generator_cpu_seconds / seconds:>9.0%}{m.server_cpu_seconds / seconds:>9.0%}"
         f"{m.database_cpu_seconds / seconds:>8.0%}{m.machine_busy_fraction:>9.0%}"
+        f"{m.load_average:>6.1f}"
         f"{server_cpu_ms_per_request(m):>11.2f}"
         f"  {notes}",
         flush=True,
@@ -152,6 +156,7 @@ def figures(key: str, m: Measurement) -> dict[str, float]:
         f"{key}_server_cpu_percent": round(100 * m.server_cpu_seconds / seconds, 1),
         f"{key}_generator_cpu_percent": round(100 * m.load.generator_cpu_seconds / seconds, 1),
         f"{key}_machine_busy_percent": round(100 * m.machine_busy_fraction, 1),
+        f"{key}_load_average": round(m.load_average, 1),
         f"{key}_server_cpu_ms_per_heartbeat": round(server_cpu_ms_per_request(m), 3),
     }
 

@@ -25,6 +25,7 @@ from lakehouse import curated, ledger, rollups
 from lakehouse.crypto.pme import decryption_properties
 from lakehouse.keys import KeyStore
 from lakehouse.layout import LANDING_TABLES, check_id
+from lakehouse.lease import LEASE_WAIT_SECONDS, lake_lease
 from lakehouse.quarantine import QUARANTINE
 from lakehouse.storage import Store
 
@@ -88,10 +89,26 @@ def _rewrite_partition(
     return removed
 
 
-def erase_user(store: Store, key_store: KeyStore, company_id: str, user_id: str) -> ErasureReport:
-    """Remove every row and image of one person from the lake; return what was removed."""
+def erase_user(
+    store: Store,
+    key_store: KeyStore,
+    company_id: str,
+    user_id: str,
+    *,
+    wait_seconds: float = LEASE_WAIT_SECONDS,
+) -> ErasureReport:
+    """Remove every row and image of one person from the lake; return what was removed.
+
+    Holds the lake's lease (a compaction running meanwhile could write their rows back), waiting
+    up to `wait_seconds` for a running job to finish.
+    """
     check_id(company_id, "company id")
     check_id(user_id, "user id")
+    with lake_lease(store, "erasure", wait_seconds=wait_seconds):
+        return _erase(store, key_store, company_id, user_id)
+
+
+def _erase(store: Store, key_store: KeyStore, company_id: str, user_id: str) -> ErasureReport:
     report = ErasureReport(company_id, user_id)
     for area, paths in _user_objects(store, company_id, user_id).items():
         store.delete(paths)

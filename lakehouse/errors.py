@@ -9,6 +9,7 @@ the boundary (`raise ... from e`)::
     ├── SchemaError             records do not match the data contract (what is wrong is listed)
     ├── StorageError            the object store could not be reached, read or written
     │   └── ObjectNotFoundError     no object at that path
+    ├── LeaseHeldError          another process is compacting, purging or erasing in this lake
     ├── KeyStoreError           the key store cannot be used
     │   ├── InsecureKeyStoreError   its folder or files are readable by others
     │   └── KeyNotFoundError        no key for that company / key id
@@ -72,3 +73,7 @@ class MissingKeyError(DecryptionError):
 
 class TamperedDataError(DecryptionError):
     """The data was altered, truncated, moved to another path, or is not a lake object."""
+
+
+class LeaseHeldError(LakehouseError):
+    """Another process holds the lake's lease for a job that must run alone (e.g. compaction)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from lakehouse.errors import ObjectNotFoundError
 from lakehouse.layout import check_id
+from lakehouse.lease import LEASE_WAIT_SECONDS, lake_lease
 from lakehouse.storage import Store
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,18 @@ def purge(
     store: Store,
     today: dt.date | None = None,
     overrides: Mapping[str, int] | None = None,
+    *,
+    wait_seconds: float = LEASE_WAIT_SECONDS,
 ) -> PurgeReport:
-    """Delete everything older than each company's retention; return what was deleted."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    """Delete everything older than each company's retention; return what was deleted.
+
+    Holds the lake's lease, waiting up to `wait_seconds` for a running compaction to finish.
+    """
+    with lake_lease(store, "purge", wait_seconds=wait_seconds):
+        return _purge(store, today or dt.datetime.now(dt.UTC).date(), overrides)
+
+
+def _purge(store: Store, today: dt.date, overrides: Mapping[str, int] | None) -> PurgeReport:
     report = PurgeReport()
     doomed: list[str] = []
     for area in AREAS:

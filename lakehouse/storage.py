@@ -124,6 +124,28 @@ class Store:
                 self.fs.invalidate_cache(posixpath.dirname(path))
         log.debug("wrote %s (%d bytes)", rel_path, len(data))
 
+    def create_bytes(self, rel_path: str, data: bytes) -> bool:
+        """Write one whole object only if none exists there; return whether this call wrote it.
+
+        Atomic on a local folder (O_EXCL) and on S3 (a conditional PUT, `If-None-Match: *`);
+        elsewhere (e.g. `memory://`, one process) a check then a write.
+        """
+        path = self.full_path(rel_path)
+        with self._translated(f"creating {rel_path!r}"):
+            try:
+                if self.is_local:
+                    _create_local(Path(path), data)
+                else:
+                    self.fs.pipe_file(path, data, mode="create")
+                    self.fs.invalidate_cache(posixpath.dirname(path))
+            except FileExistsError:
+                return False
+            except Exception as e:
+                if "PreconditionFailed" in repr(e) or "412" in str(e):
+                    return False  # S3: someone created it first
+                raise
+        return True
+
     def get_bytes(self, rel_path: str) -> bytes:
         """Read one whole object; raise `ObjectNotFoundError` when it does not exist."""
         with self._translated(f"reading {rel_path!r}"):
@@ -160,6 +182,21 @@ class Store:
                 self.fs.rm_file(path)
         if full and not self.is_local:
             self.fs.invalidate_cache()
+
+
+def _create_local(path: Path, data: bytes) -> None:
+    # Written aside, then hard-linked into place: link() fails if the name exists, and a reader
+    # never sees a half-written object.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _write_local_atomically(path: Path, data: bytes, durable: bool) -> None:

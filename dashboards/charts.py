@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 import altair as alt
@@ -98,6 +99,24 @@ def category_trend(df: pl.DataFrame) -> alt.Chart:
     return chart
 
 
+MIN_BAR_SHARE: Final = 1 / 200  # of the chart's time span: about 6 px on a wide page
+
+
+def visible_bands(bands: pl.DataFrame) -> pl.DataFrame:
+    """Add `shown_end`: the end a bar is drawn to, at least `MIN_BAR_SHARE` of the day's span
+    after its start, so a session of a few minutes in a long day stays visible (tooltips and
+    tables keep the true end)."""
+    if bands.is_empty():
+        return bands.with_columns(pl.col("end").alias("shown_end"))
+    first, last = bands["start"].min(), bands["end"].max()
+    assert isinstance(first, dt.datetime)
+    assert isinstance(last, dt.datetime)
+    least = max((last - first) * MIN_BAR_SHARE, dt.timedelta(seconds=10))
+    return bands.with_columns(
+        pl.max_horizontal(pl.col("end"), pl.col("start") + pl.lit(least)).alias("shown_end")
+    )
+
+
 def day_timeline(bands: pl.DataFrame, shots: pl.DataFrame) -> alt.LayerChart:
     """One person's day: lanes of intervals plus screenshot markers that can be clicked.
 
@@ -109,11 +128,11 @@ def day_timeline(bands: pl.DataFrame, shots: pl.DataFrame) -> alt.LayerChart:
     y = alt.Y("lane:N", sort=lanes, title=None, scale=alt.Scale(domain=lanes))
     colors = BAND_COLORS | CATEGORY_COLORS
     bars = (
-        alt.Chart(bands)
+        alt.Chart(visible_bands(bands))
         .mark_bar(height=22)
         .encode(
             x=alt.X("start:T", title="UTC", scale=alt.Scale(type="utc")),
-            x2="end:T",
+            x2="shown_end:T",
             y=y,
             color=alt.Color(
                 "kind:N",

@@ -2,8 +2,13 @@
 
 Every function takes a `Scope` (the viewer's company and, for a sub-admin or a plain user,
 the user ids they may see) and pushes it into the lake query, so nothing outside the scope is
-ever read. Results are cached for `LAKE_TTL_SECONDS`; figures are the lake's own metric
-definitions (`lakehouse.metrics`), the same ones the notebooks use.
+ever read. Figures are the lake's own metric definitions (`lakehouse.metrics`), the same ones
+the notebooks use.
+
+Freshness: a company's `LakeReader` is a snapshot of the lake's files, listed again every
+`LAKE_REFRESH_SECONDS` (in the background while the old snapshot keeps answering), and every
+result is cached under the snapshot it came from, so newly compacted data shows within about
+twice that period and `as_of` tells the viewer which snapshot they see.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -25,7 +30,9 @@ from lakehouse.categories import category_usage
 if TYPE_CHECKING:
     import duckdb
 
-LAKE_TTL_SECONDS = 60
+LAKE_REFRESH_SECONDS = 20
+# Results are keyed by their snapshot, so this only bounds how long unused ones take memory.
+RESULT_TTL_SECONDS = 600
 UsageKind = Literal["app", "domain"]
 
 
@@ -73,13 +80,15 @@ class PersonDay:
 class LakeReader:
     """One company's DuckDB connection to the lake, shared by the sessions of this process.
 
-    A DuckDB connection must not run two queries at once, and its registered Arrow datasets
-    belong to it alone (cursors would not see them), so queries take turns on a lock; they
-    are short and their results are cached.
+    It sees the files present when it connected (`as_of`). A DuckDB connection must not run two
+    queries at once, and its registered Arrow datasets belong to it alone (cursors would not see
+    them), so queries take turns on a lock; they are short and their results are cached.
     """
 
     def __init__(self, company_id: str) -> None:
         cfg = resources.settings()
+        self.company_id = company_id
+        self.as_of = dt.datetime.now(dt.UTC)  # before listing: nothing older is missed
         # connect() opens every footer on this thread, so keys are unwrapped before any scan.
         self._con = engine.connect(
             lake=resources.lake(), company_id=company_id, include_landing=cfg.include_landing
@@ -92,10 +101,34 @@ class LakeReader:
         return frame
 
 
-@st.cache_resource(ttl=LAKE_TTL_SECONDS, max_entries=32)
+@st.cache_resource(
+    ttl=LAKE_REFRESH_SECONDS, max_entries=32, refresh_mode="background", show_spinner=False
+)
 def reader(company_id: str) -> LakeReader:
-    """A reader per company, rebuilt every `LAKE_TTL_SECONDS` so newly compacted files appear."""
+    """The company's current snapshot of the lake; an expired one keeps answering while its
+    successor connects (for at most one more period, then the next caller waits for it)."""
     return LakeReader(company_id)
+
+
+def as_of(scope: Scope) -> dt.datetime:
+    """When the snapshot of the lake the viewer's figures come from was taken (UTC)."""
+    return reader(scope.company_id).as_of
+
+
+def _snapshot_key(lake: LakeReader) -> tuple[str, str]:
+    return lake.company_id, lake.as_of.isoformat()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _cached(func: Callable[P, R]) -> Callable[P, R]:
+    """Cache a query function whose first argument is the snapshot it reads (its key part)."""
+    cached: Callable[P, R] = st.cache_data(
+        ttl=RESULT_TTL_SECONDS, show_spinner=False, hash_funcs={LakeReader: _snapshot_key}
+    )(func)
+    return cached
 
 
 def _range(scope: Scope, period: Period) -> tuple[str, dt.date, dt.date, list[str] | None]:
@@ -108,12 +141,14 @@ def _in_scope(scope: Scope, user_id: str) -> None:
         raise LookupError(f"{user_id} is not among the people you may see.")
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def daily_totals(scope: Scope, period: Period) -> pl.DataFrame:
     """Per day of the period: people, hours worked, activity % (days without data included)."""
-    totals = reader(scope.company_id).frame(
-        lambda c: metrics.daily_totals(c, *_range(scope, period))
-    )
+    return _daily_totals(reader(scope.company_id), scope, period)
+
+
+@_cached
+def _daily_totals(lake: LakeReader, scope: Scope, period: Period) -> pl.DataFrame:
+    totals = lake.frame(lambda c: metrics.daily_totals(c, *_range(scope, period)))
     days = pl.date_range(period.first, period.last, eager=True).alias("day").to_frame()
     return days.join(totals, on="day", how="left").select(
         "day",
@@ -123,9 +158,13 @@ def daily_totals(scope: Scope, period: Period) -> pl.DataFrame:
     )
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def screenshot_count(scope: Scope, period: Period) -> int:
-    frame = reader(scope.company_id).frame(
+    return _screenshot_count(reader(scope.company_id), scope, period)
+
+
+@_cached
+def _screenshot_count(lake: LakeReader, scope: Scope, period: Period) -> int:
+    frame = lake.frame(
         lambda c: queries.screenshots(c, *_range(scope, period)).aggregate("count(*) AS n")
     )
     return int(frame["n"][0])
@@ -144,7 +183,6 @@ def overview_figures(scope: Scope, today: dt.date) -> OverviewFigures:
     )
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def usage(
     scope: Scope, period: Period, kind: UsageKind, categories: Categories, limit: int = 10
 ) -> pl.DataFrame:
@@ -154,8 +192,20 @@ def usage(
     the default): the category an admin sees and edits. Time per category, where titles and
     team overrides count too, comes from `category_trend` and `people_summary`.
     """
+    return _usage(reader(scope.company_id), scope, period, kind, categories, limit)
+
+
+@_cached
+def _usage(
+    lake: LakeReader,
+    scope: Scope,
+    period: Period,
+    kind: UsageKind,
+    categories: Categories,
+    limit: int,
+) -> pl.DataFrame:
     relation = metrics.app_usage if kind == "app" else metrics.domain_usage
-    frame = reader(scope.company_id).frame(
+    frame = lake.frame(
         lambda c: (
             relation(c, *_range(scope, period))
             .aggregate(f"{kind} AS name, sum(active_seconds) / 3600 AS hours", kind)
@@ -167,35 +217,44 @@ def usage(
 
 
 def _by_category(
-    scope: Scope, period: Period, categories: Categories, teams: Teams
+    lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
 ) -> pl.DataFrame:
     """Active seconds per user, day and category (the lake's categorisation)."""
     rules = productivity.lake_rules(categories)
-    return reader(scope.company_id).frame(
-        lambda c: category_usage(c, rules, *_range(scope, period), teams=dict(teams))
-    )
+    return lake.frame(lambda c: category_usage(c, rules, *_range(scope, period), teams=dict(teams)))
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def category_trend(
     scope: Scope, period: Period, categories: Categories, teams: Teams = ()
 ) -> pl.DataFrame:
     """Hours per day and productivity category over the period: day, category, hours."""
+    return _category_trend(reader(scope.company_id), scope, period, categories, teams)
+
+
+@_cached
+def _category_trend(
+    lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
+) -> pl.DataFrame:
     return (
-        _by_category(scope, period, categories, teams)
+        _by_category(lake, scope, period, categories, teams)
         .group_by("day", "category")
         .agg((pl.col("active_seconds").sum() / 3600).alias("hours"))
         .sort("day", "category")
     )
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def people_summary(
     scope: Scope, period: Period, categories: Categories, teams: Teams = ()
 ) -> pl.DataFrame:
     """Per person over the period: worked, active, idle, paused hours, activity %, productive
     share of active time, top app."""
-    lake = reader(scope.company_id)
+    return _people_summary(reader(scope.company_id), scope, period, categories, teams)
+
+
+@_cached
+def _people_summary(
+    lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
+) -> pl.DataFrame:
     args = _range(scope, period)
     days = lake.frame(lambda c: metrics.daily_summary(c, *args))
     paused = lake.frame(lambda c: metrics.paused_seconds(c, *args))
@@ -212,7 +271,7 @@ def people_summary(
         (pl.col("paused_seconds").sum() / 3600).alias("paused_hours")
     )
     productive = (
-        _by_category(scope, period, categories, teams)
+        _by_category(lake, scope, period, categories, teams)
         .group_by("user_id")
         .agg(
             (
@@ -230,27 +289,61 @@ def people_summary(
     )
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def screenshots(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     """One person's screenshots of a day: capture id, time, app, size, format, object path."""
     _in_scope(scope, user_id)
+    return _screenshots(reader(scope.company_id), scope, user_id, day)
+
+
+@_cached
+def _screenshots(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     next_day = day + dt.timedelta(days=1)
-    return reader(scope.company_id).frame(
-        lambda c: queries.screenshots(c, scope.company_id, day, next_day, [user_id])
-    )
+    return lake.frame(lambda c: queries.screenshots(c, scope.company_id, day, next_day, [user_id]))
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
-def day_bands(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
-    """One person's day as chart bands: lane, start, end, kind, label (see charts.day_timeline)."""
+def day_segments(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
+    """One person's day as segments (consecutive samples of one app and status merged):
+    started_at, ended_at, seconds, status (active/idle), app, title, domain and input counts."""
     _in_scope(scope, user_id)
-    lake = reader(scope.company_id)
-    sessions = lake.frame(lambda c: queries.session_intervals(c, scope.company_id, user_id, day))
-    segments = lake.frame(lambda c: queries.timeline(c, scope.company_id, user_id, day))
-    session_bands = sessions.filter(pl.col("ended_at").is_not_null()).select(
+    return _day_segments(reader(scope.company_id), scope, user_id, day)
+
+
+@_cached
+def _day_segments(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
+    return lake.frame(lambda c: queries.timeline(c, scope.company_id, user_id, day))
+
+
+def day_sessions(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
+    """One person's work sessions of a day: session_id, state (working/paused), started_at,
+    ended_at (none while the session still runs)."""
+    _in_scope(scope, user_id)
+    return _day_sessions(reader(scope.company_id), scope, user_id, day)
+
+
+@_cached
+def _day_sessions(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
+    return lake.frame(lambda c: queries.session_intervals(c, scope.company_id, user_id, day))
+
+
+def day_bands(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
+    """One person's day as chart bands: lane, start, end, kind, label (see charts.day_timeline).
+
+    A session interval without an end yet lasts until now on today, else until the person's
+    last recorded activity, so it shows rather than vanishing.
+    """
+    sessions = day_sessions(scope, user_id, day)
+    segments = day_segments(scope, user_id, day)
+    now = dt.datetime.now(dt.UTC)
+    until = now if day == now.date() else segments["ended_at"].max()
+    session_bands = sessions.select(
         pl.lit("Session").alias("lane"),
         pl.col("started_at").alias("start"),
-        pl.col("ended_at").alias("end"),
+        pl.coalesce(
+            pl.col("ended_at"),
+            pl.max_horizontal(
+                pl.col("started_at"), pl.lit(until).cast(sessions["started_at"].dtype)
+            ),
+        ).alias("end"),
         pl.col("state").alias("kind"),
         pl.col("state").alias("label"),
     )
@@ -271,14 +364,17 @@ def day_bands(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     return pl.concat([session_bands, activity, apps])
 
 
-@st.cache_data(ttl=LAKE_TTL_SECONDS, show_spinner=False)
 def person_day(scope: Scope, user_id: str, day: dt.date) -> PersonDay:
     """One person's worked, active, idle and paused hours of a day."""
     _in_scope(scope, user_id)
-    company = scope.company_id
-    args = (company, day, day + dt.timedelta(days=1), [user_id])
-    summary = reader(company).frame(lambda c: metrics.daily_summary(c, *args))
-    paused = reader(company).frame(lambda c: metrics.paused_seconds(c, *args))
+    return _person_day(reader(scope.company_id), scope, user_id, day)
+
+
+@_cached
+def _person_day(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> PersonDay:
+    args = (scope.company_id, day, day + dt.timedelta(days=1), [user_id])
+    summary = lake.frame(lambda c: metrics.daily_summary(c, *args))
+    paused = lake.frame(lambda c: metrics.paused_seconds(c, *args))
 
     def hours(frame: pl.DataFrame, column: str) -> float:
         return float(frame[column].sum() or 0.0) / 3600

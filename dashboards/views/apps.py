@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import charts, context, data, directory
+from dashboards.api_client import ApiError
 
 CATEGORY_NAMES = ["productive", "neutral", "unproductive"]
 
@@ -40,7 +41,11 @@ def render_usage(ctx: context.PageContext, usage: pl.DataFrame, kind: str) -> No
         f"Save {len(changes)} category change(s)", key=f"save_{kind}", type="primary"
     ):
         document = directory.with_categories(context.rules(ctx), kind, changes)
-        directory.save_rules(ctx.api, document)
+        try:
+            directory.save_rules(ctx.api, document)
+        except ApiError as e:
+            st.error(f"The categories were not saved: {e.message}")
+            return
         context.forget_rules()
         st.cache_data.clear()
         st.success("Categories saved; the collectors get them with their next rules.")
@@ -53,6 +58,7 @@ def render() -> None:
     period = context.period_picker("apps_period")
     categories = context.categories(ctx)
     trend = data.category_trend(ctx.scope, period, categories, ctx.team_of)
+    context.data_as_of(ctx)
     st.altair_chart(charts.category_trend(trend), width="stretch")
     apps_tab, sites_tab = st.tabs(["Apps", "Sites"])
     with apps_tab:

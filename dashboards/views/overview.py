@@ -15,6 +15,7 @@ def render() -> None:
     st.title("Overview")
     today = context.today()
     figures = data.overview_figures(ctx.scope, today)
+    context.data_as_of(ctx)
     working = live.working_now(live.presence_table(directory.presence(ctx.api), ctx.names))
     row = st.columns(7)
     row[0].metric("People", len(ctx.people))

@@ -41,6 +41,7 @@ def render() -> None:
     summary = data.people_summary(ctx.scope, period, categories, ctx.team_of)
     names = {k: v for k, v in ctx.names.items() if members is None or k in members}
     table = people_table(summary, names).sort("worked_hours", descending=True)
+    context.data_as_of(ctx)
     st.dataframe(table.drop("user_id"), hide_index=True, column_config=COLUMNS, key="people_table")
     st.download_button(
         "Download CSV",

@@ -26,6 +26,62 @@ def color_apps(bands: pl.DataFrame, categories: productivity.Categories) -> pl.D
     return pl.concat([bands.filter(pl.col("lane") != "App"), recoloured])
 
 
+SEGMENT_COLUMNS = {
+    "started_at": st.column_config.DatetimeColumn("start", format="HH:mm:ss"),
+    "ended_at": st.column_config.DatetimeColumn("end", format="HH:mm:ss"),
+    "duration": st.column_config.TextColumn("duration"),
+    "status": st.column_config.TextColumn("active/idle"),
+    "app": st.column_config.TextColumn("app"),
+    "title": st.column_config.TextColumn("window title"),
+    "domain": st.column_config.TextColumn("site"),
+    "keystrokes": st.column_config.NumberColumn("keys"),
+    "clicks": st.column_config.NumberColumn("clicks"),
+    "scrolls": st.column_config.NumberColumn("scrolls"),
+    "mouse_distance_px": st.column_config.NumberColumn("mouse px"),
+    "screenshots": st.column_config.NumberColumn("screenshots"),
+}
+
+
+INPUT_COUNTS = ["keystrokes", "clicks", "scrolls", "mouse_distance_px"]
+
+
+def readable_duration(seconds: float) -> str:
+    """`1 h 05 min`, `4 min 10 s`, `30 s`: what a manager reads at a glance."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def titles_allowed(rules: dict[str, object]) -> bool:
+    """Whether the company's rules let window titles be shown (the collector's own switch)."""
+    tracking = rules.get("tracking")
+    return not (isinstance(tracking, dict) and tracking.get("titles") is False)
+
+
+def segment_table(segments: pl.DataFrame, shots: pl.DataFrame, show_titles: bool) -> pl.DataFrame:
+    """The day's segments as a manager reads them, one row per stretch of one app and status:
+    start, end, duration, active/idle, app, title (when allowed), site, input counts and how
+    many screenshots were taken during it."""
+    times = shots["ts"]
+    counts = [
+        int(((times >= start) & (times < end)).sum())
+        for start, end in zip(segments["started_at"], segments["ended_at"], strict=True)
+    ]
+    table = segments.with_columns(
+        pl.col("seconds").map_elements(readable_duration, return_dtype=pl.String).alias("duration"),
+        pl.col("app").fill_null("[unknown]"),
+        pl.col(INPUT_COUNTS).cast(pl.Int64),  # sums come as decimals from the lake
+        pl.Series("screenshots", counts, pl.Int64),
+    )
+    columns = [c for c in SEGMENT_COLUMNS if show_titles or c != "title"]
+    return table.select(columns)
+
+
 def picked_capture(event: object) -> str | None:
     """The capture id of the clicked screenshot marker, if any."""
     selection = getattr(event, "selection", None) or {}
@@ -50,6 +106,7 @@ def render() -> None:
         return
     bands = data.day_bands(ctx.scope, user_id, day)
     shots = data.screenshots(ctx.scope, user_id, day)
+    context.data_as_of(ctx)
     if bands.is_empty():
         st.info(f"Nothing recorded for {ctx.name_of(user_id)} on {day}.")
         return
@@ -78,6 +135,14 @@ def render() -> None:
         )
     if capture and ctx.viewer.is_manager:
         render_screenshot(ctx, user_id, day, capture)
+    st.subheader("What happened")
+    segments = data.day_segments(ctx.scope, user_id, day)
+    st.dataframe(
+        segment_table(segments, shots, titles_allowed(context.rules(ctx))),
+        hide_index=True,
+        column_config=SEGMENT_COLUMNS,
+        key="timeline_segments",
+    )
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ import re
 
 import polars as pl
 
-from dashboards import cli, directory, preview, productivity
+from dashboards import charts, cli, directory, preview, productivity
 from dashboards.auth import Viewer
 from dashboards.context import scope_for
-from dashboards.views import apps, live, people
+from dashboards.views import apps, live, people, timeline
 
 PEOPLE = (
     directory.Person("u1", "Ann", "ann@x.test", "user", "active", ("t1",)),
@@ -178,3 +178,29 @@ def test_each_name_shows_the_category_its_first_rule_gives_else_the_default() ->
     frame = pl.DataFrame({"name": ["code", "zoom"]})
     labelled = productivity.label(frame, "name", CATEGORIES, "app")
     assert labelled["category"].to_list() == ["productive", "neutral"]
+
+
+def test_durations_read_at_a_glance() -> None:
+    assert [timeline.readable_duration(s) for s in (30, 250, 240, 3900, 0.4)] == [
+        "30 s", "4 min 10 s", "4 min", "1 h 05 min", "0 s",
+    ]  # fmt: skip
+
+
+def test_titles_are_shown_unless_the_rules_turn_them_off() -> None:
+    assert timeline.titles_allowed({"tracking": {"titles": True}})
+    assert timeline.titles_allowed({})
+    assert not timeline.titles_allowed({"tracking": {"titles": False}})
+
+
+def test_a_few_minutes_in_a_long_day_are_drawn_wide_enough_to_see() -> None:
+    at = dt.datetime(2026, 1, 5, 8, tzinfo=dt.UTC)
+    bands = pl.DataFrame(
+        {
+            "start": [at, at + dt.timedelta(hours=4)],
+            "end": [at + dt.timedelta(hours=10), at + dt.timedelta(hours=4, minutes=1)],
+        }
+    )
+    shown = charts.visible_bands(bands)
+    assert shown["shown_end"][0] == shown["end"][0]  # long bars keep their end
+    assert shown["shown_end"][1] - shown["start"][1] == dt.timedelta(hours=10) / 200
+    assert shown["end"][1] == at + dt.timedelta(hours=4, minutes=1)  # the true end is kept

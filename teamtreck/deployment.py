@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -141,22 +142,30 @@ def fill_demo_lake(
     key_dir: Path,
     compact_now: Callable[[], None],
     report: Callable[[str], None],
+    stop: threading.Event,
 ) -> None:
     """Simulate the demo people's past weeks on the collector's write path, newest day first.
 
     Each day is compacted as soon as it is written, so the dashboards fill up while this runs;
-    an interrupted fill resumes where it stopped on the next `up --demo`.
+    once `stop` is set the fill ends at its next file, and it resumes where it stopped on the
+    next `up --demo`.
     """
     from lakehouse import FileKeyStore, open_store
     from lakehouse.simulate import generate_day, write_day
+    from teamtreck.stopping import StopAwareStore, Stopping
 
-    store = open_store(lake_url, **storage_options)
+    store = StopAwareStore(open_store(lake_url, **storage_options), stop)
     key_store = FileKeyStore(key_dir)
     public_key = key_store.current_public_key(deployment.company_id)
     for day in demo_days_missing(deployment, dt.datetime.now(dt.UTC).date()):
+        if stop.is_set():
+            return
         data = generate_day(deployment.company_id, deployment.demo_user_ids, day)
-        written = write_day(store, public_key, data, workers=2, progress=None)
-        compact_now()
+        try:
+            written = write_day(store, public_key, data, workers=2, progress=None)
+            compact_now()
+        except Stopping:
+            return  # the day is not marked done: the next fill writes it again
         deployment.demo_days.append(day.isoformat())
         deployment.save(home)
         report(f"demo: {day} simulated and compacted ({sum(written.rows.values()):,} rows)")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from teamtreck.compactor import Compactor
 from teamtreck.config_file import ConfigFileError, LoadedConfig, load_config, switch_config
 from teamtreck.deployment import Deployment
 from teamtreck.supervisor import Child, StartupError, Supervisor, teamtreck_argv
@@ -40,34 +41,8 @@ def _lake_storage_options() -> dict[str, str]:
     return {k: v for k, v in options.items() if v}
 
 
-class Compactor:
-    """Compaction in this process; one run at a time (the schedule and the demo fill share it)."""
-
-    def __init__(self, key_dir: Path) -> None:
-        from lakehouse import FileKeyStore, open_store
-
-        self.store = open_store(os.environ["TEAMTRECK_LAKE_URL"], **_lake_storage_options())
-        self.key_store = FileKeyStore(key_dir)
-        self.lock = threading.Lock()
-
-    def run(self) -> None:
-        from lakehouse.compaction import compact
-
-        with self.lock:
-            summary = compact(self.store, self.key_store)
-        if summary.files_ingested:
-            log.info("compaction: %s", "; ".join(summary.lines()))
-
-    def every(self, seconds: float, stop: threading.Event) -> None:
-        while not stop.wait(seconds):
-            try:
-                self.run()
-            except Exception:  # a failed run is retried on the next tick; never take `up` down
-                log.exception("compaction failed; retrying in %s s", seconds)
-
-
 def _fill_demo_in_background(
-    home: Path, deployment: Deployment, key_dir: Path, compactor: Compactor
+    home: Path, deployment: Deployment, key_dir: Path, compactor: Compactor, stop: threading.Event
 ) -> None:
     from teamtreck.deployment import fill_demo_lake
 
@@ -81,6 +56,7 @@ def _fill_demo_in_background(
                 key_dir,
                 compactor.run,
                 click.echo,
+                stop,
             )
         except Exception:  # the services stay up; the next `up --demo` resumes the fill
             log.exception("filling the demo lake failed")
@@ -154,18 +130,18 @@ def up(
 
     supervisor = Supervisor()
     stop = threading.Event()
+    compactor = Compactor(stop)
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop = Ctrl-C
     try:
         _start_services(supervisor, host, api_port, dashboard_port, api_url)
         if collector if collector is not None else _desktop_available():
             _start_collector(supervisor, home, deployment, api_url)
         key_dir = Path(os.environ["TEAMTRECK_KEY_STORE_DIR"])
-        compactor = Compactor(key_dir)
         threading.Thread(
-            target=compactor.every, args=(compact_every, stop), daemon=True, name="compaction"
+            target=compactor.every, args=(compact_every,), daemon=True, name="compaction"
         ).start()
         if demo:
-            _fill_demo_in_background(home, deployment, key_dir, compactor)
+            _fill_demo_in_background(home, deployment, key_dir, compactor, stop)
         click.echo(f"\nAPI         {api_url}/docs\nDashboards  http://{host}:{dashboard_port}")
         click.echo(f"Sign-in details: {home / 'sign-in.txt'}\nCtrl-C stops everything.")
         _wait(supervisor)
@@ -175,6 +151,7 @@ def up(
         click.echo("\nStopping…")
     finally:
         stop.set()
+        compactor.end()
         supervisor.stop_all()
 
 

@@ -139,4 +139,4 @@ def test_up_at_company_scale_on_postgresql_and_s3(  # type: ignore[no-untyped-de
     up.wait_for_line("demo: ", timeout_seconds=180)
     assert not (home / "lake").exists()
     assert yesterdays_activity(home, company_id, lake_url=lake_url, endpoint_url=s3_endpoint) > 0
-    assert up.interrupt(timeout_seconds=120) == 0  # a demo day may be mid-upload to S3
+    assert up.interrupt() == 0  # mid-way through a demo day or a compaction: both end at once

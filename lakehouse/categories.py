@@ -110,19 +110,20 @@ _MATCH = """
 """
 
 
-def _usage_sql(rules: ProductivityRules, members: str, clause: str) -> str:
-    """Active seconds per (user, day, app, domain[, title]) with the user's team.
+def _usage_sql(rules: ProductivityRules, members: str, clause: str, per_day: bool) -> str:
+    """Active seconds per (user[, day], app, domain[, title]) with the user's team.
 
     Without title rules the per-day app rollups answer (thousands of rows, not millions).
     """
+    day = "a.day, " if per_day else ""
     if any(rule.title_pattern for rule in rules.rules):
         return f"""
-            SELECT a.user_id, a.day, a.app, a.domain, a.title, m.team_id,
+            SELECT a.user_id, {day}a.app, a.domain, a.title, m.team_id,
                    sum({ACTIVE})::DOUBLE AS active_seconds
             FROM activity a LEFT JOIN {members} m USING (user_id)
             WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)
     return f"""
-        SELECT a.user_id, a.day, a.app, a.domain, NULL::VARCHAR AS title, m.team_id,
+        SELECT a.user_id, {day}a.app, a.domain, NULL::VARCHAR AS title, m.team_id,
                sum(a.active_seconds) AS active_seconds
         FROM app_parts a LEFT JOIN {members} m USING (user_id)
         WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)
@@ -136,8 +137,11 @@ def category_usage(
     end: dt.date,
     user_ids: Sequence[str] | None = None,
     teams: Mapping[str, str] | None = None,
+    *,
+    per_day: bool = True,
 ) -> duckdb.DuckDBPyRelation:
-    """Active seconds per user, day and category (`teams` maps user_id -> team_id).
+    """Active seconds per user, day and category (`teams` maps user_id -> team_id); with
+    `per_day=False`, per user and category over the whole range (no `day` column).
 
     Activity is first summed per distinct (user, day, app, domain[, title]) — from the app
     rollups when no rule looks at titles. A category depends only on the team, app, domain and
@@ -152,20 +156,21 @@ def category_usage(
     )
     con.register(f"members_{suffix}", members)
     clause, params = where(company_id, start, end, user_ids)
+    day = "u.day, " if per_day else ""
     return con.sql(
         f"""
-        WITH u AS ({_usage_sql(rules, f"members_{suffix}", clause)}),
+        WITH u AS ({_usage_sql(rules, f"members_{suffix}", clause, per_day)}),
         matched AS (
             SELECT u.team_id, u.app, u.domain, u.title,
                    arg_min(r.category, r.priority) AS category
             FROM (SELECT DISTINCT team_id, app, domain, title FROM u) u
             JOIN rules_{suffix} r ON {_MATCH}
             GROUP BY ALL)
-        SELECT u.user_id, u.day, coalesce(m.category, ?) AS category,
+        SELECT u.user_id, {day}coalesce(m.category, ?) AS category,
                sum(u.active_seconds) AS active_seconds
         FROM u LEFT JOIN matched m
           ON m.team_id IS NOT DISTINCT FROM u.team_id AND m.app IS NOT DISTINCT FROM u.app
          AND m.domain IS NOT DISTINCT FROM u.domain AND m.title IS NOT DISTINCT FROM u.title
-        GROUP BY ALL ORDER BY u.day, u.user_id, category""",  # noqa: S608 (constants and bound parameters only)
+        GROUP BY ALL ORDER BY {day}u.user_id, category""",  # noqa: S608 (constants and bound parameters only)
         params=[*params, str(rules.default)],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pytest
 from pydantic import ValidationError
@@ -104,3 +105,22 @@ def test_rules_without_titles_give_the_same_answer_from_the_rollups() -> None:
 
     assert fast == slow
     assert ("ada", DAY, "neutral", 10.0) in fast  # #random is only unproductive by title
+
+
+def test_totals_over_the_range_are_the_sums_of_the_days() -> None:
+    rows = _rows()
+    next_day = [{**r, "ts": r["ts"] + dt.timedelta(days=1)} for r in rows]
+    table = pa.Table.from_pylist(rows + next_day, schema_for("activity"))
+    con = connect_tables({"activity": table})
+    end = DAY + dt.timedelta(days=2)
+    for rules in (RULES, ProductivityRules(rules=[r for r in RULES.rules if not r.title_pattern])):
+        days = category_usage(con, rules, "acme", DAY, end, teams={"bob": "design"}).pl()
+        totals = category_usage(con, rules, "acme", DAY, end, teams={"bob": "design"},
+                                per_day=False).pl()  # fmt: skip
+        assert "day" not in totals.columns
+        summed = days.group_by("user_id", "category").agg(pl.col("active_seconds").sum())
+        assert dict(zip(zip(totals["user_id"], totals["category"], strict=True),
+                        totals["active_seconds"], strict=True)) == dict(
+            zip(zip(summed["user_id"], summed["category"], strict=True),
+                summed["active_seconds"], strict=True))  # fmt: skip
+        assert days["day"].n_unique() == 2

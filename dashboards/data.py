@@ -217,11 +217,21 @@ def _usage(
 
 
 def _by_category(
-    lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
+    lake: LakeReader,
+    scope: Scope,
+    period: Period,
+    categories: Categories,
+    teams: Teams,
+    *,
+    per_day: bool,
 ) -> pl.DataFrame:
-    """Active seconds per user, day and category (the lake's categorisation)."""
+    """Active seconds per user[, day] and category (the lake's categorisation)."""
     rules = productivity.lake_rules(categories)
-    return lake.frame(lambda c: category_usage(c, rules, *_range(scope, period), teams=dict(teams)))
+    # Teams only matter to team overrides; without any, the lake need not join them in.
+    members = dict(teams) if any(rule.team_id for rule in rules.rules) else {}
+    return lake.frame(
+        lambda c: category_usage(c, rules, *_range(scope, period), teams=members, per_day=per_day)
+    )
 
 
 def category_trend(
@@ -236,7 +246,7 @@ def _category_trend(
     lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
 ) -> pl.DataFrame:
     return (
-        _by_category(lake, scope, period, categories, teams)
+        _by_category(lake, scope, period, categories, teams, per_day=True)
         .group_by("day", "category")
         .agg((pl.col("active_seconds").sum() / 3600).alias("hours"))
         .sort("day", "category")
@@ -271,7 +281,7 @@ def _people_summary(
         (pl.col("paused_seconds").sum() / 3600).alias("paused_hours")
     )
     productive = (
-        _by_category(lake, scope, period, categories, teams)
+        _by_category(lake, scope, period, categories, teams, per_day=False)
         .group_by("user_id")
         .agg(
             (

@@ -29,19 +29,21 @@ def held_presence_lock(conn: sa.Connection) -> None:
 async def send_together(
     base_url: str, beats: list[tuple[Caller, dict[str, Any]]], settings: Settings
 ) -> list[httpx.Response]:
-    """Send every heartbeat at once while the database holds them back, then let them through."""
+    """Send every heartbeat at once while the database holds them back, then let them through.
+
+    The first goes ahead alone: its write waits for the lock, so the others gather behind it.
+    """
     engine = build_engine(settings.database_url)
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
             with engine.begin() as conn:
                 held_presence_lock(conn)
-                calls = [
-                    asyncio.create_task(
-                        http.post("/api/agent/heartbeat", json=body, headers=caller.headers)
-                    )
-                    for caller, body in beats
-                ]
-                # Not an assertion: the longer this is, the more heartbeats queue behind the lock.
+                calls = []
+                for n, (caller, body) in enumerate(beats):
+                    call = http.post("/api/agent/heartbeat", json=body, headers=caller.headers)
+                    calls.append(asyncio.create_task(call))
+                    # Not assertions: the longer these are, the more heartbeats gather.
+                    await asyncio.sleep(0.2 if n == 0 else 0)
                 await asyncio.sleep(0.5)
             return list(await asyncio.gather(*calls))
     finally:
@@ -122,3 +124,49 @@ def test_many_heartbeats_at_once_each_get_their_own_answer(
             expected["session_id"],
             expected["current_app"],
         )
+
+
+def refuse_app_named_explode(conn: sa.Connection) -> None:
+    """A database fault for one heartbeat: writing current_app 'explode' fails."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(
+                "CREATE FUNCTION refuse_explode() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.current_app = 'explode' THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_explode BEFORE UPDATE ON devices "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_explode()"
+            )
+        )
+    else:
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_explode BEFORE UPDATE ON devices "
+                "WHEN NEW.current_app = 'explode' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
+
+
+def test_a_heartbeat_the_database_refuses_fails_alone(
+    live_server: str,
+    settings: Settings,
+    make_user: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    people: list[Caller] = [make_user() for _ in range(6)]
+    engine = build_engine(settings.database_url)
+    with engine.begin() as conn:
+        refuse_app_named_explode(conn)
+    engine.dispose()
+    apps = ["explode" if n == 2 else f"app-{n}" for n in range(len(people))]
+    beats = [
+        (p, {"status": "working", "current_app": a}) for p, a in zip(people, apps, strict=True)
+    ]
+    caplog.set_level(logging.DEBUG, logger="api.heartbeats")
+    answers = asyncio.run(send_together(live_server, beats, settings))
+    assert [a.status_code for a in answers] == [200, 200, 500, 200, 200, 200]
+    assert any("recording each alone" in r.getMessage() for r in caplog.records)

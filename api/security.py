@@ -92,15 +92,32 @@ class TokenService:
         return jwt.encode(payload, self._private, algorithm="EdDSA")
 
     def verify(self, token: str) -> Claims:
+        now = time.time()
         cached = self._cache.get(token)
-        if cached is not None and cached.expires_at > time.time():
+        if cached is not None and cached.expires_at > now:
             return cached
         claims = self._decode(token)
-        if len(self._cache) >= self._settings.verified_token_cache_size:
-            self._cache.clear()  # bounded; a cold cache only costs signature checks
-        if self._settings.verified_token_cache_size:
+        size = self._settings.verified_token_cache_size
+        if size:
+            if len(self._cache) >= size:
+                self._make_room(now, size)
             self._cache[token] = claims
         return claims
+
+    def _make_room(self, now: float, size: int) -> None:
+        """Drop expired tokens; if live ones still fill the cache, the older half.
+
+        Clearing it all instead would make every collector's next heartbeat pay a signature
+        check within one heartbeat interval: a burst of CPU each time the cache fills up with
+        tokens replaced by refreshes. A fleet with more live tokens than `size` (about one
+        per collector) needs a larger `verified_token_cache_size`.
+        """
+        for token, claims in list(self._cache.items()):
+            if claims.expires_at <= now:
+                self._cache.pop(token, None)
+        if len(self._cache) >= size:
+            for token in list(self._cache)[: len(self._cache) // 2 + 1]:  # insertion order
+                self._cache.pop(token, None)
 
     def _decode(self, token: str) -> Claims:
         try:

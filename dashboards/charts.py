@@ -131,7 +131,9 @@ def day_timeline(bands: pl.DataFrame, shots: pl.DataFrame) -> alt.LayerChart:
         alt.Chart(visible_bands(bands))
         .mark_bar(height=22)
         .encode(
-            x=alt.X("start:T", title="UTC", scale=alt.Scale(type="utc")),
+            x=alt.X(
+                "start:T", title="UTC", scale=alt.Scale(type="utc"), axis=alt.Axis(format="%H:%M")
+            ),
             x2="shown_end:T",
             y=y,
             color=alt.Color(
@@ -159,6 +161,6 @@ def day_timeline(bands: pl.DataFrame, shots: pl.DataFrame) -> alt.LayerChart:
         .add_params(pick)
     )
     layered: alt.LayerChart = alt.LayerChart(layer=[bars, markers]).properties(
-        height=220, title="Day"
+        height=320, title="Day"
     )
     return layered

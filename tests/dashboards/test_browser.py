@@ -8,6 +8,7 @@ its figures are compared with the lake's own metrics, and a screenshot of it is 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import zipfile
 from collections.abc import Callable
@@ -171,3 +172,32 @@ def test_a_sub_admin_and_another_companys_admin_see_only_their_own(
     options = select_options(other, "Person")
     assert options == sorted(p.name for p in [world.globex.admin, *world.globex.people])
     other.close()
+
+
+def test_the_timeline_lanes_read_apart_and_a_screenshot_marker_opens_its_image(
+    world: World, serve_dashboard: Callable[..., str], chromium: Any, tmp_path: Path
+) -> None:
+    url = serve_dashboard(**world.dashboard_env())
+    page = sign_in(chromium, url, world.acme.admin.email)
+    open_page(page, "Timeline")
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    chart.locator("g.role-axis-label text").first.wait_for()  # drawn
+    lanes = ["Session", "Activity", "App", "Screenshots"]
+    labels = chart.locator("g.role-axis-label text")
+    rows = [labels.filter(has_text=re.compile(f"^{lane}$")).first.bounding_box() for lane in lanes]
+    tops = [row["y"] for row in rows if row]
+    assert len(tops) == len(lanes)
+    # Lanes at least a bar (22 px) apart: no bar covers its neighbour's, no label is dropped.
+    assert all(b - a >= 22 for a, b in itertools.pairwise(tops)), tops
+    assert not page.get_by_test_id("stImage").count()
+    marker = chart.locator("g.mark-symbol path").first
+    marker.click()
+    page.get_by_test_id("stImage").locator("img").first.wait_for()
+    wait_until_idle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.get_by_role("heading", name="What happened").count() == 1
+    page.screenshot(path=str(tmp_path / "timeline.png"), full_page=True)
+    page.close()

@@ -5,6 +5,11 @@ path of every request. Instead each process counts locally and, at most every
 `sync_seconds`, adds its counts to the shared fixed-window rows and reads back the totals of
 every replica. A budget can therefore be overshot by what the replicas admit within one sync
 interval — a small, bounded slack for a general budget (login limits stay exact).
+
+A key is shared only once this process has counted `1/SHARE_FROM_FRACTION` of its limit in the
+window: a collector's two heartbeats a minute never reach the database, which would otherwise
+take one counter write per active person per second (as many writes as the heartbeats
+themselves). So N replicas may together admit up to N/SHARE_FROM_FRACTION of a limit more.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from api.errors import TooManyRequests
 WINDOW_SECONDS = 60
 CLEANUP_PROBABILITY = 0.01
 KEEP_SECONDS = 86_400
+SHARE_FROM_FRACTION = 8
 MESSAGE = "Too many requests; slow down and retry after the time in Retry-After."
 
 
@@ -37,6 +43,7 @@ class SharedBudget:
         self._lock = threading.Lock()
         self._window = 0
         self._pending: dict[str, int] = defaultdict(int)  # counted here, not yet in the database
+        self._share_from: dict[str, int] = {}  # pending count at which a key is shared
         self._shared: dict[str, int] = {}  # every replica's total at the last sync
         self._synced_at = 0.0
 
@@ -61,14 +68,22 @@ class SharedBudget:
         with self._lock:
             if window != self._window:
                 self._window, self._pending, self._shared = window, defaultdict(int), {}
+                self._share_from = {}
             for key, limit in keys_and_limits:
                 if limit > 0:  # refused requests count too: hammering keeps you out
                     self._pending[key] += 1
+                    self._share_from[key] = max(1, limit // SHARE_FROM_FRACTION)
             if now - self._synced_at < self._sync_seconds or not self._pending:
                 return None
             self._synced_at = now
-            batch, self._pending = dict(self._pending), defaultdict(int)
-        return window, batch
+            batch = {
+                k: n
+                for k, n in self._pending.items()
+                if n >= self._share_from[k] or k in self._shared
+            }
+            for key in batch:
+                del self._pending[key]
+        return (window, batch) if batch else None
 
     def check(self, keys_and_limits: list[tuple[str, int]]) -> None:
         with self._lock:

@@ -3,12 +3,14 @@ and per user, 429 with Retry-After — and shared by two app instances (as two r
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from callers import PASSWORD, sign_in
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.bootstrap import Bootstrapped
 from api.config import Settings
+from api.db.engine import build_engine
 
 
 def _login(client: TestClient, password: str, ip_port: int = 0) -> int:
@@ -68,3 +70,24 @@ def test_429_says_when_to_retry(settings: Settings, company: Bootstrapped) -> No
     assert r.status_code == 429
     assert 1 <= int(r.headers["Retry-After"]) <= 60
     assert r.json()["error"]["details"]["retry_after_seconds"] == int(r.headers["Retry-After"])
+
+
+def test_requests_far_below_their_budget_are_not_written_to_the_database(
+    settings: Settings, company: Bootstrapped
+) -> None:
+    """A collector's heartbeats cost no counter write; a busy key is still shared."""
+    quiet = {
+        "budget_sync_seconds": 0,
+        "requests_per_user_per_minute": 600,
+        "requests_per_ip_per_minute": 8,
+    }
+    with TestClient(create_app(settings.model_copy(update=quiet))) as client:
+        me = sign_in(client, "boss@acme.example")
+        for _ in range(3):
+            r = client.post("/api/agent/heartbeat", json={"status": "working"}, headers=me.headers)
+            assert r.status_code == 200
+    engine = build_engine(settings.database_url)
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT key FROM rate_counters")).scalars().all()
+    engine.dispose()
+    assert [k for k in keys if k.startswith(("user:", "ip:"))] == ["ip:testclient"]

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     import duckdb
 
 LAKE_REFRESH_SECONDS = 20
-# Results are keyed by their snapshot, so this only bounds how long unused ones take memory.
+# Results are keyed by their snapshot, so these only bound the memory unused ones take.
 RESULT_TTL_SECONDS = 600
+RESULT_MAX_ENTRIES = 256  # per query function
 UsageKind = Literal["app", "domain"]
 
 
@@ -126,7 +127,10 @@ R = TypeVar("R")
 def _cached(func: Callable[P, R]) -> Callable[P, R]:
     """Cache a query function whose first argument is the snapshot it reads (its key part)."""
     cached: Callable[P, R] = st.cache_data(
-        ttl=RESULT_TTL_SECONDS, show_spinner=False, hash_funcs={LakeReader: _snapshot_key}
+        ttl=RESULT_TTL_SECONDS,
+        max_entries=RESULT_MAX_ENTRIES,
+        show_spinner=False,
+        hash_funcs={LakeReader: _snapshot_key},
     )(func)
     return cached
 

@@ -2,8 +2,8 @@
 
     uv run --all-extras python bench/bench_dashboards.py            # 30 days x 1,000 people
     uv run --all-extras python bench/bench_dashboards.py --quick    # 7 days x 50 people
-    uv run --all-extras python bench/bench_dashboards.py --keep /tmp/bench-lake   # build once,
-                                                          # reuse on later runs of the same size
+    uv run --all-extras python bench/bench_dashboards.py --keep /tmp/bench-lake
+        # builds the lake in that folder once; later runs of the same size and day reuse it
 
 Builds an encrypted curated lake directly with the compaction writer (what compaction would
 produce), then times the calls each page makes to `dashboards.data` with the cache cleared
@@ -11,14 +11,18 @@ before every run, as a company admin (everyone) and as a sub-admin (a team of 50
 company's kind of productivity rules and teams; People and Timeline also build their tables
 (and People its CSV and the Arrow the browser gets). Target: every page within 1 s. Pages also
 call the API (people, presence, rules); those calls are measured by the API benchmark.
+The last line, `BENCH_JSON {...}`, has each page's median in ms (the slower of the two scopes)
+for bench/run.py. `--title-rule` adds a window-title rule: categories then read every sample.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
+import re
 import statistics
 import tempfile
 import time
@@ -152,7 +156,11 @@ def pages(
     }
 
 
-def time_pages(names: list[str], last: dt.date, repeat: int, rules: dict[str, Any]) -> None:
+def time_pages(
+    names: list[str], last: dt.date, repeat: int, rules: dict[str, Any]
+) -> dict[str, float]:
+    """Print each page's first and median time per scope; return the slower scope's median
+    per page, in ms, keyed `<page>_page_ms` (the figures bench/run.py holds to 1 s)."""
     import streamlit as st
 
     quiet_streamlit()
@@ -163,6 +171,7 @@ def time_pages(names: list[str], last: dt.date, repeat: int, rules: dict[str, An
     print(f"  categories: {len(rules['rules'])} company rules, one team override, {TEAMS} teams")
     scopes = {"admin (everyone)": data.Scope(COMPANY, None),
               "sub-admin (50 people)": data.Scope(COMPANY, tuple(names[:50]))}  # fmt: skip
+    figures: dict[str, float] = {}
     for label, scope in scopes.items():
         print(f"\n  as {label}:")
         for page, run in pages(names, last, rules).items():
@@ -175,7 +184,10 @@ def time_pages(names: list[str], last: dt.date, repeat: int, rules: dict[str, An
                 runs.append(time.perf_counter() - t0)
             print(f"    {page:<28} first {runs[0] * 1000:6.0f} ms, "
                   f"median {statistics.median(runs) * 1000:6.0f} ms")  # fmt: skip
+            key = "_".join(re.findall(r"[a-z0-9]+", page)) + "_page_ms"
+            figures[key] = max(figures.get(key, 0.0), round(statistics.median(runs) * 1000, 1))
     print(f"\n  [{load()}]")
+    return figures
 
 
 def main() -> None:
@@ -234,7 +246,8 @@ def run(
         built.touch()
         print(f"  built in {time.perf_counter() - t0:.0f} s  [{load()}]")
     print("\n[2] each page's lake queries (cache cleared before every run)")
-    time_pages(names, last, repeat, rules)
+    figures = time_pages(names, last, repeat, rules)
+    print("BENCH_JSON " + json.dumps(figures))
 
 
 if __name__ == "__main__":

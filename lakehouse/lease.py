@@ -37,7 +37,7 @@ from lakehouse.storage import Store
 log = logging.getLogger(__name__)
 
 LEASE_PATH: Final = "_leases/curated.json"
-DEFAULT_TTL: Final = dt.timedelta(minutes=10)
+DEFAULT_TTL: Final = dt.timedelta(minutes=2)  # what a killed job costs the next one, at most
 LEASE_WAIT_SECONDS: Final = 600.0  # how long erasure and purge wait for a running compaction
 
 

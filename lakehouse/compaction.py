@@ -1,10 +1,11 @@
 """Compaction: many small landing files become few large curated files.
 
 For each table, company and landing day, `compact` reads the files not yet in the ledger
-(several threads; pyarrow decrypts and decodes without the GIL), refuses bad ones to quarantine
-with a reason, drops rows already seen (within the batch and in the curated partition), sorts,
-writes one encrypted part per curated day, and records what it ingested. A re-run does nothing
-new; a re-uploaded batch never counts twice; one bad file never stops the good ones.
+(batches and sealed rows alike; several threads; pyarrow decrypts and decodes without the GIL),
+refuses bad ones to quarantine with a reason, drops rows already seen (within the batch and in
+the curated partition), sorts, writes one encrypted part per curated day, and records what it
+ingested. A re-run does nothing new; a re-uploaded batch never counts twice; one bad file never
+stops the good ones.
 
 Run one compactor at a time per lake (it is a scheduled job).
 
@@ -112,7 +113,9 @@ def _read_group(run: _Run, table: str, todo: list[tuple[str, LandingKey]]) -> In
     chunks = [todo[i : i + CHUNK_FILES] for i in range(0, len(todo), CHUNK_FILES)]
 
     def read(chunk: list[tuple[str, LandingKey]]) -> Intake:
-        return read_chunk(run.store, table, chunk, run.decryption, run.limits, run.now)
+        return read_chunk(
+            run.store, table, chunk, run.decryption, run.limits, run.now, run.key_store
+        )
 
     rows, accepted, refused = [], [], []
     for intake in run.pool.map(read, chunks):

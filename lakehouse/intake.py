@@ -1,5 +1,7 @@
 """Reading landing files and deciding which to accept (no writes; compaction acts on the result).
 
+A landing object of a table is a batch (encrypted Parquet) or one sealed row (a collector's
+journaled row, see `lakehouse.sealed_rows`); both become rows of the table's schema here.
 Files are read a chunk at a time: each is fetched, size-checked, decrypted and schema-checked on
 its own, then the chunk's rows are checked together with vectorized Arrow kernels (ids against
 the path, plausible values, image paths), so the per-file cost stays a fraction of a millisecond.
@@ -17,11 +19,20 @@ import pyarrow.parquet as pq
 import pyarrow.parquet.encryption as pe
 
 from lakehouse import schema
-from lakehouse.errors import MissingKeyError, ObjectNotFoundError, StorageError
-from lakehouse.layout import LandingKey
+from lakehouse.errors import (
+    MissingKeyError,
+    ObjectNotFoundError,
+    SchemaError,
+    StorageError,
+    TamperedDataError,
+)
+from lakehouse.keys import KeyStore
+from lakehouse.layout import SEALED_ROW_EXT, LandingKey
 from lakehouse.quarantine import Reason, Refused, Rejection
 from lakehouse.screening import row_problems
+from lakehouse.sealed_rows import open_row
 from lakehouse.storage import Store
+from lakehouse.validation import conform
 
 MAX_LANDING_BYTES = 32 * 1024 * 1024  # a two-minute batch is a few kB; anything this big is not one
 
@@ -73,6 +84,19 @@ def read_file(data: bytes, table_name: str, decryption: pe.FileDecryptionPropert
     return table
 
 
+def read_sealed_row(data: bytes, path: str, table_name: str, key_store: KeyStore) -> pa.Table:
+    """Open one sealed row and return it as a one-row table; raise `Rejection` when unusable."""
+    try:
+        row = open_row(data, key_store, path)
+        return conform(table_name, [row])
+    except MissingKeyError as e:
+        raise Rejection(Reason.UNDECRYPTABLE, "no private key here can open this sealed row") from e
+    except TamperedDataError as e:
+        raise Rejection(Reason.CORRUPT, f"the sealed row does not open: {e}") from e
+    except SchemaError as e:
+        raise Rejection(Reason.WRONG_SCHEMA, "; ".join(e.problems)[:300]) from e
+
+
 def fetch_all(store: Store, paths: list[str]) -> dict[str, bytes | None]:
     """Fetch many objects at once (concurrently on S3); None for objects gone since listing."""
     if store.is_local or not paths:
@@ -115,8 +139,9 @@ def read_chunk(
     decryption: pe.FileDecryptionProperties,
     limits: Limits,
     now: dt.datetime,
+    key_store: KeyStore,
 ) -> Intake:
-    """Read, decrypt and check a chunk of landing files of one table."""
+    """Read, decrypt and check a chunk of landing files of one table (batches or sealed rows)."""
     tables: list[pa.Table] = []
     good: list[tuple[str, LandingKey]] = []
     refused: list[Refused] = []
@@ -126,7 +151,11 @@ def read_chunk(
         if data is None:
             continue  # deleted since it was listed (e.g. an erasure): nothing to ingest
         try:
-            tables.append(read_file(_check_size(data, limits), table_name, decryption))
+            data = _check_size(data, limits)
+            if key.ext == SEALED_ROW_EXT:
+                tables.append(read_sealed_row(data, path, table_name, key_store))
+            else:
+                tables.append(read_file(data, table_name, decryption))
             good.append((path, key))
         except Rejection as r:
             refused.append(Refused(path, r.reason, r.detail))

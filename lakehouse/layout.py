@@ -4,8 +4,11 @@ Collectors write append-only objects under ``landing/``::
 
     landing/<table>/company=<c>/user=<u>/date=<YYYY-MM-DD>/<object_id>.<ext>
 
-Tables are ``activity``, ``screenshots`` and ``sessions`` (ext ``parquet``) and ``images`` for
-sealed screenshots (ext ``<fmt>.sealed``, e.g. ``jpeg.sealed``).
+Tables are ``activity``, ``screenshots`` and ``sessions`` and ``images`` for sealed screenshots
+(ext ``<fmt>.sealed``, e.g. ``jpeg.sealed``). A table's object is either a batch, encrypted
+Parquet named by its batch id (ext ``parquet``), or one sealed row named by its row id (ext
+``row.sealed``): a row a collector journaled but could not deliver in a batch (it crashed, or
+its batch writer failed). Compaction reads both kinds the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from lakehouse.errors import LayoutError
 LANDING: Final = "landing"
 LANDING_TABLES: Final = ("activity", "screenshots", "sessions", "images")
 IMAGE_FORMATS: Final = ("jpeg", "webp", "png")
+BATCH_EXT: Final = "parquet"
+SEALED_ROW_EXT: Final = "row.sealed"
+ROW_EXTS: Final = (BATCH_EXT, SEALED_ROW_EXT)
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _EXT = re.compile(r"[a-z0-9]{1,12}(\.[a-z0-9]{1,12})?")
 _LANDING_PATH = re.compile(
@@ -62,8 +68,11 @@ def _check_ext(table: str, ext: str) -> str:
         fmt, _, suffix = ext.partition(".")
         if suffix != "sealed" or fmt not in IMAGE_FORMATS:
             raise LayoutError(f"images need the extension '<fmt>.sealed', got {ext!r}.")
-    elif ext != "parquet":
-        raise LayoutError(f"table {table!r} holds Parquet files only, got extension {ext!r}.")
+    elif ext not in ROW_EXTS:
+        raise LayoutError(
+            f"table {table!r} holds Parquet batches ({BATCH_EXT!r}) and sealed rows "
+            f"({SEALED_ROW_EXT!r}) only, got extension {ext!r}."
+        )
     return ext
 
 

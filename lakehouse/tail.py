@@ -54,7 +54,9 @@ def pending_rows(lake: Lake, table_name: str, company_id: str | None = None) -> 
     for (company, _day), files in sorted(_pending(lake, table_name, company_id).items()):
         if company not in lake.key_store.companies():
             continue
-        rows = read_chunk(lake.store, table_name, files, decryption, Limits(), now).rows
+        rows = read_chunk(
+            lake.store, table_name, files, decryption, Limits(), now, lake.key_store
+        ).rows
         found += _unknown(lake, table_name, company, rows, decryption)
     rows, _ = curated.drop_duplicates(pa.concat_tables(found).combine_chunks(), table_name)
     return rows.append_column("company", rows["company_id"]).append_column(

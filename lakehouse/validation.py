@@ -8,41 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Final, TypeAlias
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lakehouse import schema
 from lakehouse.errors import SchemaError
-from lakehouse.layout import IMAGE_FORMATS
-from lakehouse.schema import SCHEMA_VERSION, SESSION_EVENT_KINDS, TABLES
-
-MAX_CLOCK_SKEW: Final = dt.timedelta(days=1)
-EARLIEST_TS: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-ID_PATTERN: Final = r"^[A-Za-z0-9_-]{1,64}$"
-ID_COLUMNS: Final = (
-    "sample_id", "capture_id", "event_id",
-    "batch_id", "company_id", "user_id", "device_id", "session_id",
-)  # fmt: skip
-ALLOWED_VALUES: Final[dict[str, tuple[str, ...]]] = {
-    "status": ("active", "idle"),
-    "kind": SESSION_EVENT_KINDS,
-    "format": IMAGE_FORMATS,
-}
-NON_NEGATIVE: Final = (
-    "duration_seconds", "idle_seconds", "keystrokes", "clicks", "scrolls", "mouse_distance_px",
-    "agent_cpu_percent", "agent_rss_bytes", "display_id", "width", "height", "size_bytes",
-)  # fmt: skip
+from lakehouse.schema import (
+    ALLOWED_VALUES,
+    EARLIEST_TS,
+    ID_COLUMNS,
+    ID_PATTERN,
+    MAX_CLOCK_SKEW,
+    NON_NEGATIVE,
+    SCHEMA_VERSION,
+)
 
 Rows: TypeAlias = pa.Table | Sequence[dict[str, Any]]
 
 
 def schema_for(table_name: str) -> pa.Schema:
     """Return the schema of a table, with the lake's file metadata attached."""
-    if table_name not in TABLES:
-        raise SchemaError(table_name, [f"unknown table; expected one of {sorted(TABLES)}"])
+    if table_name not in schema.COLUMNS:
+        raise SchemaError(table_name, [f"unknown table; expected one of {sorted(schema.COLUMNS)}"])
     metadata = {"teamtreck.table": table_name, "teamtreck.schema_version": str(SCHEMA_VERSION)}
-    return TABLES[table_name].with_metadata(metadata)
+    return schema.TABLES[table_name].with_metadata(metadata)
 
 
 def conform(table_name: str, rows: Rows) -> pa.Table:

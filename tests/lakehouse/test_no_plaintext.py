@@ -15,7 +15,8 @@ from PIL import Image
 from lakehouse.crypto import open_image, read_encrypted
 from lakehouse.errors import MissingKeyError
 from lakehouse.keys import CompanyKeyPair, FileKeyStore, MemoryKeyStore
-from lakehouse.layout import parse_landing_path
+from lakehouse.layout import SEALED_ROW_EXT, parse_landing_path
+from lakehouse.sealed_rows import open_row, seal_row, sealed_row_path
 from lakehouse.storage import Store
 from lakehouse.validation import schema_for
 from lakehouse.writer import LandingWriter
@@ -76,12 +77,17 @@ def _write_planted(store: Store, company_pair: CompanyKeyPair) -> tuple[list[str
         writer.write_table("activity", rows, rows[0]["batch_id"], NOW.date()),
         writer.write_table("screenshots", shots, shots[0]["batch_id"], NOW.date()),
     ]
-    return [*paths, image_path], image
+    # A journaled row a collector delivered on its own (it crashed before its batch was written).
+    row_path = sealed_row_path("activity", "acme", "ada", NOW.date(), rows[0]["sample_id"])
+    store.put_bytes(row_path, seal_row(rows[0], company_pair.public, row_path))
+    return [*paths, image_path, row_path], image
 
 
 def _open_without_keys(path: str, data: bytes) -> object:
     if parse_landing_path(path).table == "images":
         return open_image(data, MemoryKeyStore(), path)
+    if path.endswith(SEALED_ROW_EXT):
+        return open_row(data, MemoryKeyStore(), path)
     return read_encrypted(data, MemoryKeyStore())
 
 
@@ -103,7 +109,7 @@ def test_no_planted_value_is_stored_in_the_clear(
 ) -> None:
     paths, image = _write_planted(lake_store, company_pair)
     stored = _stored_objects(lake_store)
-    assert len(stored) == 3
+    assert len(stored) == 4
     leaks = [
         (what, name)
         for name, data in stored.items()
@@ -123,3 +129,10 @@ def test_no_planted_value_is_stored_in_the_clear(
         (TITLE, URL, APP, KEYSTROKES)
     }
     assert open_image(lake_store.get_bytes(paths[2]), key_store, paths[2]) == image
+    row = open_row(lake_store.get_bytes(paths[3]), key_store, paths[3])
+    assert (row["title"], row["url"], row["app"], row["keystrokes"]) == (
+        TITLE,
+        URL,
+        APP,
+        KEYSTROKES,
+    )

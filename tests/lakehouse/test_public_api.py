@@ -46,3 +46,19 @@ def test_star_import_gives_exactly_the_public_names() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == str(sorted(lakehouse.__all__))
+
+
+def test_what_a_collector_imports_loads_no_arrow() -> None:
+    # A collector checks and seals rows and images; pyarrow would double its memory.
+    code = (
+        "import sys, lakehouse, lakehouse.keys, lakehouse.layout, lakehouse.schema, "
+        "lakehouse.crypto, lakehouse.sealed_rows, lakehouse.row_checks, lakehouse.storage; "
+        "print(sorted({'pyarrow', 'numpy'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    from lakehouse import schema
+
+    assert schema.TABLES["activity"].field("ts").type.tz == "UTC"  # built on first use

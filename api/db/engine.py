@@ -10,17 +10,13 @@ from sqlalchemy.engine import make_url
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
-def build_engine(url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
-    """An engine for `url`; `postgresql://` URLs use the psycopg 3 driver.
-
-    `sqlite_busy_timeout_ms=0` makes an engine that fails at once instead of waiting for
-    the SQLite write lock (for work done on the event loop, which must never wait).
-    """
+def build_engine(url: str) -> Engine:
+    """An engine for `url`; `postgresql://` URLs use the psycopg 3 driver."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed.render_as_string(hide_password=False), sqlite_busy_timeout_ms)
+        return _sqlite_engine(parsed.render_as_string(hide_password=False), SQLITE_BUSY_TIMEOUT_MS)
     # No pre-ping: it costs a round trip per checkout on the heartbeat path; connections
     # broken by a server restart fail one request and are then replaced.
     return create_engine(parsed, pool_size=20, max_overflow=20, pool_recycle=1800)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from lakehouse.metrics import ACTIVE, where
+from lakehouse.metrics import where
 
 if TYPE_CHECKING:
     import duckdb
@@ -113,19 +113,18 @@ _MATCH = """
 def _usage_sql(rules: ProductivityRules, members: str, clause: str, per_day: bool) -> str:
     """Active seconds per (user[, day], app, domain[, title]) with the user's team.
 
-    Without title rules the per-day app rollups answer (thousands of rows, not millions).
+    From the per-day rollups (thousands of rows, not millions): the title rollups when a rule
+    looks at titles, else the smaller app rollups.
     """
     day = "a.day, " if per_day else ""
     if any(rule.title_pattern for rule in rules.rules):
-        return f"""
-            SELECT a.user_id, {day}a.app, a.domain, a.title, m.team_id,
-                   sum({ACTIVE})::DOUBLE AS active_seconds
-            FROM activity a LEFT JOIN {members} m USING (user_id)
-            WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)
+        source, title = "title_parts", "a.title"
+    else:
+        source, title = "app_parts", "NULL::VARCHAR AS title"
     return f"""
-        SELECT a.user_id, {day}a.app, a.domain, NULL::VARCHAR AS title, m.team_id,
+        SELECT a.user_id, {day}a.app, a.domain, {title}, m.team_id,
                sum(a.active_seconds) AS active_seconds
-        FROM app_parts a LEFT JOIN {members} m USING (user_id)
+        FROM {source} a LEFT JOIN {members} m USING (user_id)
         WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)
 
 
@@ -143,10 +142,11 @@ def category_usage(
     """Active seconds per user, day and category (`teams` maps user_id -> team_id); with
     `per_day=False`, per user and category over the whole range (no `day` column).
 
-    Activity is first summed per distinct (user, day, app, domain[, title]) — from the app
-    rollups when no rule looks at titles. A category depends only on the team, app, domain and
-    title, so rules are matched once per distinct such combination (hundreds on a month of a
-    thousand people, whose per-user-per-day sums run to half a million rows) and joined back.
+    Activity is first summed per distinct (user, day, app, domain[, title]) — from the title
+    rollups when a rule looks at titles, else from the app rollups. A category depends only on
+    the team, app, domain and title, so rules are matched once per distinct such combination
+    (hundreds on a month of a thousand people, whose per-user-per-day sums run to half a million
+    rows) and joined back.
     """
     suffix = uuid.uuid4().hex[:8]
     con.register(f"rules_{suffix}", rules_table(rules))

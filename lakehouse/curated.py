@@ -47,6 +47,11 @@ ROLLUP_SCHEMAS: dict[str, pa.Schema] = {
             ("samples", pa.int64()),
         ]
     ),
+    # Productivity rules may look at window titles: active time per title, for those.
+    "titles": pa.schema(
+        [(n, pa.string()) for n in ("company_id", "user_id", "app", "domain", "title")]
+        + [("active_seconds", pa.float64())]
+    ),
 }
 ALL_TABLES = CURATED_TABLES + tuple(ROLLUP_SCHEMAS)
 ROW_GROUP_ROWS = 128 * 1024  # ~40 users' day per group: a one-user query reads one or two groups

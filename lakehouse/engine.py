@@ -10,6 +10,9 @@ them prunes whole folders):
 
 - ``activity``, ``screenshots``, ``sessions`` — every column of the table plus ``day`` (DATE)
 - ``daily_summary``, ``app_usage``, ``domain_usage`` — see `lakehouse.metrics`
+- ``daily_parts``, ``app_parts``, ``title_parts`` — the rollups (`lakehouse.rollups`); an
+  activity part without one of its rollups (written before that rollup existed, or a crash
+  between the writes, until compaction repairs it) is summed from its samples instead
 
 Example::
 
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 PARTITIONS = pa.schema([("company", pa.string()), ("date", pa.date32())])
-ROLLUP_VIEWS = {"daily": "daily_parts", "apps": "app_parts"}
+ROLLUP_VIEWS = {"daily": "daily_parts", "apps": "app_parts", "titles": "title_parts"}
 
 
 @dataclass
@@ -106,6 +109,26 @@ def dataset(lake: Lake, table_name: str, company_id: str | None = None) -> ds.Da
     return data
 
 
+def _unpaired_activity(data: ds.Dataset, rollup_data: ds.Dataset) -> ds.Dataset:
+    """Return the activity parts of `data` that have no companion in `rollup_data` (same name)."""
+    if not isinstance(data, ds.FileSystemDataset):
+        return _empty("activity")  # no activity files
+    paired = set()
+    if isinstance(rollup_data, ds.FileSystemDataset):
+        paired = {_part_key(path) for path in rollup_data.files}
+    fragments = [f for f in data.get_fragments() if _part_key(f.path) not in paired]
+    # The fragments keep the footers `dataset` opened (and their partition values).
+    return ds.FileSystemDataset(
+        fragments, data.schema, data.format, data.filesystem, data.partition_expression
+    )
+
+
+def _part_key(path: str) -> tuple[str, str, str]:
+    # A rollup part has its activity part's company and date folders and file name.
+    company, date, name = path.rsplit("/", 3)[1:]
+    return company, date, name
+
+
 def _view_sql(table_name: str, source: str) -> str:
     columns = [
         "company AS company_id" if name == "company_id" else f'"{name}"'
@@ -138,8 +161,12 @@ def connect(
     con = duckdb.connect()
     if not lake.store.is_local:
         con.register_filesystem(lake.store.fs)
-    for table_name in ALL_TABLES:
-        con.register(f"curated_{table_name}", dataset(lake, table_name, company_id))
+    datasets = {table_name: dataset(lake, table_name, company_id) for table_name in ALL_TABLES}
+    for table_name, data in datasets.items():
+        con.register(f"curated_{table_name}", data)
+    for rollup in ROLLUP_VIEWS:
+        unpaired = _unpaired_activity(datasets["activity"], datasets[rollup])
+        con.register(f"unpaired_{rollup}", unpaired)
     for table_name in CURATED_TABLES:
         view = _view_sql(table_name, f"curated_{table_name}")
         if include_landing:
@@ -152,11 +179,14 @@ def connect(
 
 
 def _create_metric_views(con: duckdb.DuckDBPyConnection, landing_activity: str | None) -> None:
-    """Create the rollup views (stored rollups + those of `landing_activity` rows) and metrics."""
+    """Create the rollup views (stored rollups + those of unpaired activity parts and of
+    `landing_activity` rows) and the metric views."""
     from lakehouse import metrics, rollups
 
     for rollup, sql in rollups.ROLLUPS.items():
         view = _view_sql(rollup, f"curated_{rollup}")
+        unpaired = _view_sql("activity", f"unpaired_{rollup}")
+        view += f" UNION ALL BY NAME ({sql.format(source=f'({unpaired})')})"
         if landing_activity is not None:
             view += f" UNION ALL BY NAME ({sql.format(source=f'({landing_activity})')})"
         con.execute(f"CREATE VIEW {ROLLUP_VIEWS[rollup]} AS {view}")
@@ -180,6 +210,7 @@ def connect_tables(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
         con.execute(f"CREATE VIEW {table_name} AS {_view_sql(table_name, f'curated_{table_name}')}")
     for rollup in ROLLUP_VIEWS:
         con.register(f"curated_{rollup}", _empty(rollup).to_table())
+        con.register(f"unpaired_{rollup}", _empty("activity").to_table())
     _create_metric_views(con, "SELECT * FROM activity")
     return con
 

@@ -58,6 +58,13 @@ FROM {{source}}
 GROUP BY company_id, user_id, day, app, domain
 """  # noqa: S608 (constants and bound parameters only)
 
+# Active seconds per window title, for productivity rules that match titles (`categories`).
+TITLE_PARTS_SQL: Final = f"""
+SELECT company_id, user_id, day, app, domain, title, sum({ACTIVE})::DOUBLE AS active_seconds
+FROM {{source}}
+GROUP BY company_id, user_id, day, app, domain, title
+"""  # noqa: S608 (constants and bound parameters only)
+
 DAILY_SUMMARY_SQL: Final = """
 SELECT company_id, user_id, day,
        sum(worked_seconds) AS worked_seconds, sum(active_seconds) AS active_seconds,

@@ -1,15 +1,17 @@
 """Rollups: per-user-per-day sums kept beside each curated activity part.
 
-Each activity part ``curated/activity/company=c/date=d/<part>`` has two companions with the same
-file name: ``curated/daily/…/<part>`` (worked/active/idle/input seconds, input counts,
-first/last seen, samples per user) and ``curated/apps/…/<part>`` (active seconds per user, app
-and domain). Both are computed with the metric SQL of `lakehouse.metrics`, so a dashboard summing
-30 days of 1,000 people reads 30,000 rows instead of 30 million. All sums are additive, so views
-add them up across parts.
+Each activity part ``curated/activity/company=c/date=d/<part>`` has three companions with the
+same file name: ``curated/daily/…/<part>`` (worked/active/idle/input seconds, input counts,
+first/last seen, samples per user), ``curated/apps/…/<part>`` (active seconds per user, app and
+domain) and ``curated/titles/…/<part>`` (active seconds per user, app, domain and window title,
+for productivity rules that match titles). All are computed with the metric SQL of
+`lakehouse.metrics`, so a dashboard summing 30 days of 1,000 people reads thousands of rows
+instead of millions. All sums are additive, so views add them up across parts.
 
 `write_activity_part` is the only way activity parts are written (compaction, erasure), and
-`repair` restores the pairing after a crash between the two writes: a part without rollups
-gets them; rollups without their part are deleted.
+`repair` restores the pairing after a crash between the writes, or for parts written before a
+rollup existed: a part without a rollup gets it; rollups without their part are deleted.
+Until then, readers sum an unpaired part's samples themselves (`lakehouse.engine`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ import pyarrow.parquet.encryption as pe
 
 from lakehouse import curated
 from lakehouse.keys import CompanyPublicKey
-from lakehouse.metrics import APP_PARTS_SQL, DAILY_PARTS_SQL
+from lakehouse.metrics import APP_PARTS_SQL, DAILY_PARTS_SQL, TITLE_PARTS_SQL
 from lakehouse.storage import Store
 
-ROLLUPS = {"daily": DAILY_PARTS_SQL, "apps": APP_PARTS_SQL}
+ROLLUPS = {"daily": DAILY_PARTS_SQL, "apps": APP_PARTS_SQL, "titles": TITLE_PARTS_SQL}
 
 
 def compute(rows: pa.Table) -> dict[str, pa.Table]:
@@ -81,14 +83,18 @@ def repair(
     """Pair every activity part of a partition with its rollups; return the activity parts."""
     parts = curated.list_parts(store, "activity", company_id, day)
     names = {posixpath.basename(p) for p in parts}
+    missing: dict[str, list[str]] = {}  # activity part -> the rollups it lacks
     for rollup in ROLLUPS:
         existing = curated.list_parts(store, rollup, company_id, day)
         store.delete([p for p in existing if posixpath.basename(p) not in names])
         have = {posixpath.basename(p) for p in existing}
         for part in (p for p in parts if posixpath.basename(p) not in have):
-            rows = curated.read_parts(store, [part], "activity", decryption)
-            table = compute(rows)[rollup]
+            missing.setdefault(part, []).append(rollup)
+    for part, lacking in missing.items():  # each part is read once, whatever it lacks
+        rows = curated.read_parts(store, [part], "activity", decryption)
+        tables = compute(rows)
+        for rollup in lacking:
             curated.write_part(
-                store, rollup, company_id, day, table, public_key, posixpath.basename(part)
+                store, rollup, company_id, day, tables[rollup], public_key, posixpath.basename(part)
             )
     return parts

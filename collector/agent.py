@@ -2,7 +2,8 @@
 
 Every `sample_interval_seconds` the source is asked what happened (privacy rules are applied by
 the sensing side before anything reaches us); rows are journaled and batched, screenshots sealed
-and spooled, and due batches spooled and handed to the uploader, which works in its own threads.
+and spooled, and due batches handed to the batch queue, whose child process encrypts them off
+this thread; what lands in the spool goes to the uploader, which works in its own threads.
 
 Errors that skip a tick (`TickSkipped`, or any unexpected error while *sensing*) cost one sample
 and are counted; errors that would lose or leak data (`CollectorStopped`, e.g. an unusable spool)
@@ -92,6 +93,7 @@ class Agent:
         self._counts = {"ticks": 0, "skipped": 0, "rows": 0, "refused": 0}
         self._paused = False
         self._lock = threading.RLock()
+        batcher.on_spooled = self._spool
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -129,13 +131,15 @@ class Agent:
                 if not self._paused:
                     self._take(self._sense(self.source.flush, now), now)
                 self.session_event(end_kind)
-                self._spool(self.batcher.flush())
+                self.batcher.flush()
+            if not self.batcher.finish():
+                logger.warning("a batch is still being written; its journal stays for next time")
             self.uploader.drain(drain_seconds)
         finally:
             # Whatever failed, what was journaled or spooled stays on disk for the next run.
+            self.batcher.close()
             self.uploader.stop()
             self.source.close()
-            self.batcher.journal.close()
 
     # -- one step ------------------------------------------------------------------------------
 
@@ -146,12 +150,12 @@ class Agent:
             self._counts["ticks"] += 1
             freed = self.batcher.due(now)
             if freed:  # before sensing, so a batch spans exactly its interval
-                self._spool(self.batcher.flush())
+                self.batcher.flush()
             if not self._paused:
                 observed = self._sense(self.source.tick, now)
                 self._take(observed, now)
                 freed = freed or bool(observed.shots)
-        if freed:  # an encrypted batch or a screenshot's buffers were just let go
+        if freed:  # a finished batch's rows or a screenshot's buffers were just let go
             release_memory()
 
     def pause(self) -> None:
@@ -162,7 +166,7 @@ class Agent:
             now = self.clock.now()
             self._take(self._sense(self.source.flush, now), now)
             self.session_event("pause")
-            self._spool(self.batcher.flush())
+            self.batcher.flush()
             self._paused = True
 
     def resume(self) -> None:
@@ -215,7 +219,7 @@ class Agent:
                 self.uploader.submit(entry)
         for table, row in observed.rows:
             try:
-                self._spool(self.batcher.add(table, row, now))
+                self.batcher.add(table, row, now)
             except SchemaError as e:
                 self._counts["refused"] += 1
                 logger.error("a %s row was refused and not recorded: %s", table, e)

@@ -1,9 +1,11 @@
 """Batching: rows are grouped into batches (every 2 minutes or N rows), encrypted and spooled.
 
-Every row is journaled (encrypted) the moment it is added, so a crash loses at most the sample
-being taken. A batch becomes one encrypted Parquet object per table, named by the batch id
-(`landing/<table>/…/date=<day>/<batch_id>.parquet`); a batch never spans two UTC days. Images
-are sealed and spooled at once, on their own.
+Every row is checked and journaled (sealed for the company) the moment it is added, so a crash
+loses at most the sample being taken. A finished batch goes to the batch queue, which has a
+short-lived child process encrypt it as one PME Parquet object per table, named by the batch id
+(`landing/<table>/…/date=<day>/<batch_id>.parquet`), so this process never loads pyarrow
+(see `collector.footprint`); a batch never spans two UTC days. Images are sealed and spooled at
+once, on their own.
 """
 
 from __future__ import annotations
@@ -11,21 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from collector.batch_queue import Batch, BatchQueue, OnSpooled
 from collector.errors import ConfigError
 from collector.journal import Journal
 from collector.spool import Spool, SpoolEntry
+from lakehouse.crypto.envelope import seal_image
 from lakehouse.keys import CompanyPublicKey
-from lakehouse.layout import landing_path, parse_landing_path
+from lakehouse.layout import BATCH_EXT, landing_path, parse_landing_path
+from lakehouse.row_checks import check_row
 from lakehouse.schema import ROW_ID
-from lakehouse.writer import encrypt_table, seal_image
+from lakehouse.sealed_rows import seal_row, sealed_row_path
 
 logger = logging.getLogger(__name__)
 
 Row = dict[str, Any]
-Encrypt = Callable[[str, list[Row], CompanyPublicKey], bytes]
 
 
 def new_id() -> str:
@@ -46,7 +50,7 @@ class Batcher:
         *,
         interval_seconds: float = 120.0,
         max_rows: int = 500,
-        encrypt: Encrypt = encrypt_table,
+        queue: BatchQueue | None = None,
     ) -> None:
         if public_key.company_id != company_id:
             raise ConfigError(
@@ -60,7 +64,7 @@ class Batcher:
         self.user_id = user_id
         self.interval_seconds = interval_seconds
         self.max_rows = max_rows
-        self._encrypt = encrypt
+        self.queue = queue or BatchQueue(spool, journal, public_key.to_text())
         self._rows: dict[str, list[Row]] = {}
         self._batch_id = new_id()
         self._day: dt.date | None = None
@@ -72,29 +76,41 @@ class Batcher:
         return self._batch_id
 
     @property
+    def on_spooled(self) -> OnSpooled:
+        """Called (on the batch queue's thread) with the objects each finished batch became."""
+        return self.queue.on_spooled
+
+    @on_spooled.setter
+    def on_spooled(self, callback: OnSpooled) -> None:
+        self.queue.on_spooled = callback
+
+    @property
     def row_count(self) -> int:
         """How many rows the current batch holds."""
         return sum(len(rows) for rows in self._rows.values())
 
-    def add(self, table: str, row: Mapping[str, Any], now: dt.datetime) -> list[SpoolEntry]:
-        """Add one row (journaled before returning); returns any batch spooled to make room.
+    def add(self, table: str, row: Mapping[str, Any], now: dt.datetime) -> None:
+        """Add one row (checked and journaled before returning); hands a full batch over.
 
-        Raises `lakehouse.errors.SchemaError` (and keeps nothing) when the row is invalid.
+        Raises `lakehouse.errors.SchemaError` (and keeps nothing) when the row is invalid, and
+        `CollectorStopped` when finished batches can no longer be spooled.
         """
-        day = row["ts"].astimezone(dt.UTC).date()
-        spooled = self.flush() if self._day is not None and day != self._day else []
+        self.queue.check()
         record = {**row, "batch_id": self._batch_id}
-        single = landing_path(
-            table, self.company_id, self.user_id, day, str(record[ROW_ID[table]]), "parquet"
+        check_row(table, record, now)
+        day = record["ts"].astimezone(dt.UTC).date()
+        if self._day is not None and day != self._day:
+            self.flush()
+            record["batch_id"] = self._batch_id
+        single = sealed_row_path(
+            table, self.company_id, self.user_id, day, str(record[ROW_ID[table]])
         )
-        # Encrypting the single row also validates it before it joins the batch.
-        self.journal.append(self._batch_id, single, self._encrypt(table, [record], self.public_key))
+        self.journal.append(self._batch_id, single, seal_row(record, self.public_key, single))
         self._rows.setdefault(table, []).append(record)
         self._day = day
         self._started_at = self._started_at or now
         if self.row_count >= self.max_rows:
-            spooled += self.flush()
-        return spooled
+            self.flush()
 
     def due(self, now: dt.datetime) -> bool:
         """Tell whether the current batch is old enough to be spooled."""
@@ -102,24 +118,33 @@ class Batcher:
             return False
         return (now - self._started_at).total_seconds() >= self.interval_seconds
 
-    def flush(self) -> list[SpoolEntry]:
-        """Encrypt and spool the current batch (one object per table) and start a new one."""
+    def flush(self) -> None:
+        """Hand the current batch to the batch queue (returns at once) and start a new one."""
         if self._day is None:
-            return []
-        spooled = []
-        for table, rows in self._rows.items():
-            path = landing_path(
-                table, self.company_id, self.user_id, self._day, self._batch_id, "parquet"
+            return
+        objects = [
+            (
+                table,
+                landing_path(
+                    table, self.company_id, self.user_id, self._day, self._batch_id, BATCH_EXT
+                ),
+                rows,
             )
-            entry = self.spool.put(path, self._encrypt(table, rows, self.public_key))
-            if entry is not None:
-                spooled.append(entry)
-        # Only once the batch is durable may its journal go.
-        self.journal.discard(self._batch_id)
-        logger.info("spooled batch %s (%d rows)", self._batch_id, self.row_count)
+            for table, rows in self._rows.items()
+        ]
+        self.journal.release(self._batch_id)  # complete: no more appends, it only waits on disk
+        self.queue.put(Batch(self._batch_id, objects))
+        logger.info("batch %s finished (%d rows)", self._batch_id, self.row_count)
         self._rows, self._batch_id = {}, new_id()
         self._day = self._started_at = None
-        return spooled
+
+    def pending_ids(self) -> set[str]:
+        """Ids of batches not spooled yet: the one being filled and those being written."""
+        return {self._batch_id} | self.queue.pending_ids()
+
+    def finish(self, timeout_seconds: float = 180.0) -> bool:
+        """Wait until every finished batch is spooled; False on timeout (journals stay)."""
+        return self.queue.wait(timeout_seconds)
 
     def image_path(self, capture_id: str, fmt: str, day: dt.date) -> str:
         """Return the landing path of a sealed image (what its screenshot row names)."""
@@ -143,15 +168,13 @@ class Batcher:
                 # The batch itself reached the spool; only its journal was left behind.
                 self.journal.discard(batch_id)
                 continue
-            reading = self.journal.read(batch_id)
-            for path, payload in reading.records:
-                entry = self.spool.put(path, payload)
-                if entry is not None:
-                    spooled.append(entry)
-            if reading.damaged:
-                moved = self.journal.move_to(batch_id, self.spool.quarantine_dir)
-                logger.error("journal of batch %s is damaged; kept in %s", batch_id, moved)
-            else:
-                self.journal.discard(batch_id)
-            logger.info("recovered %d rows of batch %s", len(reading.records), batch_id)
+            spooled += self.journal.spool_rows(batch_id, self.spool)
         return spooled
+
+    def close(self, timeout_seconds: float = 180.0) -> None:
+        """Spool the finished batches, then close the journal (what is left stays on disk)."""
+        try:
+            if not self.queue.close(timeout_seconds):
+                logger.warning("batches still being written are left to the next start")
+        finally:
+            self.journal.close()

@@ -84,8 +84,10 @@ def app(server: str, no_tray: bool) -> None:
     Example: teamtreck collector app
     """
     from collector.app import CollectorApp
+    from collector.footprint import slim_process
     from collector.logfile import setup_logging
 
+    slim_process()  # this process is the long-lived agent: keep it small
     setup_logging()
     collector_app = CollectorApp(_settings(), server)
     for signum in (signal.SIGINT, signal.SIGTERM):  # ending work cleanly on logout/shutdown

@@ -1,10 +1,12 @@
 """The journal: the rows of the batch in progress, so a crash loses at most the last sample.
 
-Each record holds one row already encrypted for the company (a one-row PME Parquet object)
-and the landing path that row would have as an object of its own. Like the lake, the journal is
-write-only for the collector: no title or URL sits on disk in a form this machine can read. After
-a crash each record is spooled as its own small object; the lake deduplicates by row id, so a row
-that also reached a finished batch is harmless.
+Each record holds one row sealed for the company (`lakehouse.sealed_rows`: JSON sealed like a
+screenshot, no Arrow needed) and the landing path that row has as an object of its own
+(``…/<row id>.row.sealed``, bound into the seal). Like the lake, the journal is write-only for
+the collector: no title or URL sits on disk in a form this machine can read. A batch's journal
+goes once the batch is spooled; if that never happens (a crash, a failed batch writer), each
+record is spooled as it is (`spool_rows`) and compaction reads it like a batch; the lake
+deduplicates by row id, so a row that also reached a finished batch is harmless.
 
 Files: `journal/<batch_id>.journal` (0600 in a 0700 folder), append-only, fsync'ed per record.
 Record: `len u32 | crc32 u32 | path_len u16 | path | payload`; a torn last record (power cut in
@@ -16,12 +18,13 @@ from __future__ import annotations
 import logging
 import os
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from collector.spool import ensure_private_dir, fsync_dir
+from collector.spool import Spool, SpoolEntry, ensure_private_dir, fsync_dir
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +42,27 @@ class JournalReading:
 
 
 class Journal:
-    """Append-only files of encrypted rows, one per batch in progress."""
+    """Append-only files of sealed rows, one per batch not yet spooled.
+
+    Thread-safe: the sampling thread appends to the batch in progress while the batch queue's
+    thread forgets (or spools the rows of) batches handed to the batch writer.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = ensure_private_dir(folder)
         self._open: dict[str, BinaryIO] = {}
+        self._lock = threading.Lock()
 
     def append(self, batch_id: str, rel_path: str, payload: bytes) -> None:
         """Add one record durably (written and fsync'ed before returning)."""
-        handle = self._open.get(batch_id)
-        if handle is None:
-            path = self.folder / f"{batch_id}{SUFFIX}"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            handle = os.fdopen(fd, "ab")
-            self._open[batch_id] = handle
-            fsync_dir(self.folder)
+        with self._lock:
+            handle = self._open.get(batch_id)
+            if handle is None:
+                path = self.folder / f"{batch_id}{SUFFIX}"
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                handle = os.fdopen(fd, "ab")
+                self._open[batch_id] = handle
+                fsync_dir(self.folder)
         path_bytes = rel_path.encode()
         body = _PATH_LEN.pack(len(path_bytes)) + path_bytes + payload
         handle.write(_FRAME.pack(len(body), zlib.crc32(body)) + body)
@@ -62,7 +71,8 @@ class Journal:
 
     def discard(self, batch_id: str) -> None:
         """Forget a batch's journal once the batch itself is safely spooled."""
-        handle = self._open.pop(batch_id, None)
+        with self._lock:
+            handle = self._open.pop(batch_id, None)
         if handle is not None:
             handle.close()
         (self.folder / f"{batch_id}{SUFFIX}").unlink(missing_ok=True)
@@ -71,7 +81,30 @@ class Journal:
     def leftovers(self) -> list[str]:
         """Return the batch ids of journals left by an earlier run (not open in this one)."""
         found = (p.name.removesuffix(SUFFIX) for p in self.folder.glob(f"*{SUFFIX}"))
-        return sorted(b for b in found if b not in self._open)
+        with self._lock:
+            return sorted(b for b in found if b not in self._open)
+
+    def release(self, batch_id: str) -> None:
+        """Close a batch's journal but keep it on disk (its batch could not be spooled now)."""
+        with self._lock:
+            handle = self._open.pop(batch_id, None)
+        if handle is not None:
+            handle.close()
+
+    def spool_rows(self, batch_id: str, spool: Spool) -> list[SpoolEntry]:
+        """Spool each intact record of a batch's journal as an object of its own, then forget
+        the journal (a damaged one is moved to the spool's quarantine); returns what was spooled.
+        """
+        reading = self.read(batch_id)
+        spooled = [e for path, sealed in reading.records if (e := spool.put(path, sealed))]
+        if reading.damaged:
+            self.release(batch_id)
+            moved = self.move_to(batch_id, spool.quarantine_dir)
+            logger.error("journal of batch %s is damaged; kept in %s", batch_id, moved)
+        else:
+            self.discard(batch_id)
+        logger.info("spooled %d journaled rows of batch %s", len(reading.records), batch_id)
+        return spooled
 
     def read(self, batch_id: str) -> JournalReading:
         """Read the intact records of a journal, stopping at the first damaged one."""
@@ -101,6 +134,7 @@ class Journal:
 
     def close(self) -> None:
         """Close open journals (they stay on disk until their batch is spooled)."""
-        for handle in self._open.values():
+        with self._lock:
+            handles, self._open = list(self._open.values()), {}
+        for handle in handles:
             handle.close()
-        self._open.clear()

@@ -175,8 +175,9 @@ class AgentRecorder:
         return agent.status() if agent is not None else self.last_status
 
     def pending_ids(self) -> set[str]:
-        """Object ids not uploaded yet: the spool's and the batch being filled."""
+        """Object ids not uploaded yet: the spool's, the batch being filled and those being
+        written."""
         agent, between = self.agent, self._between
         if agent is not None:
-            return agent.batcher.spool.object_ids() | {agent.batcher.batch_id}
+            return agent.batcher.spool.object_ids() | agent.batcher.pending_ids()
         return between.spool.object_ids() if between is not None else set()

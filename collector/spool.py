@@ -1,7 +1,7 @@
 """The on-disk spool: encrypted objects waiting to be uploaded to the lake's landing zone.
 
-The spool moves opaque bytes (PME Parquet batches and sealed images); it never sees plaintext.
-Its folder is private to the user (0700, files 0600)::
+The spool moves opaque bytes (PME Parquet batches, sealed images and sealed rows); it never
+sees plaintext. Its folder is private to the user (0700, files 0600)::
 
     outbox/      <created_ns>-<seq>-<kind>-<object_id>   waiting for upload, oldest first
     aside/       objects that kept failing; `restore_aside()` puts them back in the outbox
@@ -9,9 +9,10 @@ Its folder is private to the user (0700, files 0600)::
     tmp/         half-written files; whatever is left there after a crash is discarded
     state.json   counters that survive restarts (screenshots dropped for the disk budget)
 
-A spool file is `MAGIC | sha256(rest) | len(path) | landing path | payload`, written to tmp/,
-fsync'ed and renamed, so a crash leaves either the whole object or nothing, and a damaged file
-is recognised and quarantined instead of being uploaded.
+A spool file is `MAGIC | sha256(rest) | len(path) | landing path | payload`, written to tmp/
+(by this process, or by a batch writer child), fsync'ed and renamed into the outbox, so a crash
+leaves either the whole object or nothing, and a damaged file is recognised and quarantined
+instead of being uploaded.
 """
 
 from __future__ import annotations
@@ -167,8 +168,7 @@ class Spool:
                 self._count_dropped(1)
                 logger.warning("spool full: dropped new screenshot %s", object_id)
                 return None
-            name = f"{time.time_ns():020d}-{next(self._seq) % 10**6:06d}-{kind}-{object_id}"
-            target = self.outbox / name
+            target = self.outbox / self._new_name(kind, object_id)
             try:
                 write_atomic(self.tmp, target, content)
             except OSError as e:
@@ -198,6 +198,20 @@ class Spool:
         if not fits and kind == TABLE:
             logger.warning("spool over its budget: keeping activity data anyway")
         return fits or kind == TABLE
+
+    def adopt(self, prepared: Path, rel_path: str) -> SpoolEntry:
+        """Move a spool file another process wrote and fsync'ed in tmp/ into the outbox."""
+        if prepared.parent != self.tmp:
+            raise SpoolError(f"{prepared} is not in the spool's tmp folder {self.tmp}.")
+        kind, object_id = _kind_of(rel_path), _object_id_of(rel_path)
+        with self._lock:
+            size = prepared.stat().st_size
+            self._make_room(size, kind)
+            target = self.outbox / self._new_name(kind, object_id)
+            os.replace(prepared, target)
+            fsync_dir(self.outbox)
+            self._used_bytes += size
+        return SpoolEntry(target, kind, object_id, size)
 
     # -- reading and removing ------------------------------------------------------------------
 
@@ -263,6 +277,9 @@ class Spool:
         )
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _new_name(self, kind: str, object_id: str) -> str:
+        return f"{time.time_ns():020d}-{next(self._seq) % 10**6:06d}-{kind}-{object_id}"
 
     def _entries(self, *folders: Path) -> list[SpoolEntry]:
         found = [_entry_of(f) for folder in folders for f in folder.iterdir()]

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lakehouse.crypto import open_image, read_encrypted
+from lakehouse.intake import read_sealed_row
 from lakehouse.keys import KeyStore
+from lakehouse.layout import SEALED_ROW_EXT
 from lakehouse.storage import Store
 
 
@@ -37,7 +39,10 @@ def read_landing(store: Store, keys: KeyStore) -> LandedLake:
             capture_id = path.rsplit("/", 1)[1].split(".")[0]
             lake.images[capture_id] = open_image(data, keys, path)
             continue
-        rows = read_encrypted(data, keys).to_pylist()
+        if path.endswith(f".{SEALED_ROW_EXT}"):  # a journaled row delivered on its own
+            rows = read_sealed_row(data, path, table, keys).to_pylist()
+        else:
+            rows = read_encrypted(data, keys).to_pylist()
         lake.row_count[table] = lake.row_count.get(table, 0) + len(rows)
         for row in rows:
             lake.rows.setdefault(table, {})[row[ROW_IDS[table]]] = row

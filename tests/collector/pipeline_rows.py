@@ -11,9 +11,8 @@ from typing import Any
 
 from collector.errors import TickSkipped
 from collector.source import Observed, Shot
-from lakehouse.crypto import read_encrypted
 from lakehouse.keys import CompanyKeyPair, KeyStore, MemoryKeyStore, generate_company_key
-from lakehouse.layout import parse_landing_path
+from lakehouse.layout import SEALED_ROW_EXT, parse_landing_path
 from lakehouse.storage import Store
 
 COMPANY = "acme"
@@ -151,12 +150,25 @@ class ScriptedSource:
         self.closed = True
 
 
+def read_object(path: str, data: bytes, key_store: KeyStore) -> list[dict[str, Any]]:
+    """The rows of one landing object of a table: a Parquet batch or one sealed row."""
+    # The lake's side loads pyarrow: imported here, so an agent process using this module's
+    # scripted source stays as small as a real one.
+    from lakehouse.crypto import read_encrypted
+    from lakehouse.intake import read_sealed_row
+
+    key = parse_landing_path(path)
+    if key.ext == SEALED_ROW_EXT:
+        return read_sealed_row(data, path, key.table, key_store).to_pylist()
+    return read_encrypted(data, key_store).to_pylist()
+
+
 def read_landing(store: Store, key_store: KeyStore) -> dict[str, list[dict[str, Any]]]:
-    """Decrypt every landing Parquet object with the private key (the lake's side), by table."""
+    """Decrypt every landing object of a table with the private key (the lake's side)."""
     tables: dict[str, list[dict[str, Any]]] = {}
     for path in store.find("landing"):
         key = parse_landing_path(path)
         if key.table != "images":
-            rows = read_encrypted(store.get_bytes(path), key_store).to_pylist()
+            rows = read_object(path, store.get_bytes(path), key_store)
             tables.setdefault(key.table, []).extend(rows)
     return tables

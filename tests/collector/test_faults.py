@@ -75,6 +75,7 @@ def test_hours_offline_then_back_delivers_everything_exactly_once(tmp_path: Path
     agent = _agent(settings, ScriptedSource(shot_every=30, stop_after=720, stop=stop), store)
     agent.start()
     agent.run(stop)  # 2 hours of 10 s samples with the network down
+    assert agent.batcher.finish()
     assert lake.find("landing") == []
     assert agent.status().spool.pending_count > 60
     store.down.clear()
@@ -270,6 +271,7 @@ def test_a_damaged_spool_file_is_quarantined_and_the_rest_arrives(tmp_path: Path
     agent = _agent(settings, ScriptedSource(stop_after=60, stop=stop), store)
     agent.start()
     agent.run(stop)  # 10 minutes: 5 batches spooled while offline
+    assert agent.batcher.finish()
     spool = agent.batcher.spool
     batches = [e for e in spool.pending() if spool.read(e)[0].startswith("landing/activity/")]
     victim = batches[1]

@@ -1,58 +1,89 @@
-"""The agent's process settings keep it small and change nothing the company reads back."""
+"""The agent's process stays small: it never loads pyarrow or numpy, and the batches its child
+process writes are what the company reads back."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from pipeline_rows import activity_row, company_keys
+from pipeline_rows import COMPANY, USER, company_keys, read_landing
 
-from lakehouse.crypto import read_encrypted
+from lakehouse.compaction import compact
+from lakehouse.layout import parse_landing_path
+from lakehouse.storage import open_store
 
+HERE = Path(__file__).parent
+KEPT_OUT = ["numpy", "pandas", "pyarrow"]
+
+# What `teamtreck collector run` and `teamtreck collector app` import, then a real agent that
+# journals, batches (through the batch writer child), seals screenshots and uploads.
 AGENT_PROCESS = """
-import json, sys
-from pathlib import Path
-from collector.footprint import release_memory, slim_process
+import json, sys, threading
+import teamtreck.cli, collector.cli, collector.employee_cli, collector.app, collector.recorder
+import collector.desktop_source, collector.tray, collector.transparency_page
+from collector.footprint import slim_process
 slim_process()
-from lakehouse.keys import CompanyPublicKey
-from lakehouse.writer import encrypt_table
-rows = json.loads(sys.argv[2])
-for row in rows:
-    row["ts"] = __import__("datetime").datetime.fromisoformat(row["ts"])
-key = CompanyPublicKey.from_text(Path(sys.argv[3]).read_text())
-Path(sys.argv[1]).write_bytes(encrypt_table("activity", rows, key))
-release_memory()
-try:
-    import pandas  # noqa: F401
-    refused = False
-except ImportError:
-    refused = True
-print(json.dumps({"pandas_loaded": "pandas" in sys.modules, "pandas_refused": refused}))
+from collector.agent import assemble
+from collector.config import CollectorSettings
+from pipeline_rows import FakeClock, ScriptedSource
+import datetime as dt
+
+stop = threading.Event()
+def make_source(ids, batcher):
+    return ScriptedSource(batcher.image_path, shot_every=4, stop_after=int(sys.argv[1]), stop=stop)
+clock = FakeClock(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC))
+agent = assemble(CollectorSettings(), make_source, clock=clock)
+agent.start()
+agent.run(stop)
+agent.close(drain_seconds=60)
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2].split(","))
+print(json.dumps({"loaded": loaded, "rows": agent.status().rows_batched}))
 """
 
 
-def test_a_slim_agent_writes_rows_the_company_reads_and_never_loads_pandas(
+def test_the_agent_process_never_loads_arrow_and_its_batches_reach_the_lake(
     tmp_path: Path,
 ) -> None:
     pair, key_store = company_keys()
-    key_file = tmp_path / "acme.pub"
-    key_file.write_text(pair.public.to_text())
-    ts = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
-    rows = [activity_row(ts + dt.timedelta(seconds=10 * n), batch_id="b-1") for n in range(3)]
-    sent = json.dumps(rows, default=lambda v: v.isoformat())
-    out = tmp_path / "batch.parquet"
+    lake_url = (tmp_path / "lake").as_uri()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEAMTRECK_COLLECTOR_")}
+    env.pop("DISPLAY", None)  # the agent's imports must not need a desktop
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent.parent)]),
+            "TEAMTRECK_HOME": str(tmp_path / "home"),
+            "TEAMTRECK_COLLECTOR_COMPANY_ID": COMPANY,
+            "TEAMTRECK_COLLECTOR_USER_ID": USER,
+            "TEAMTRECK_COLLECTOR_PUBLIC_KEY": pair.public.to_text(),
+            "TEAMTRECK_COLLECTOR_SPOOL_DIR": str(tmp_path / "collector"),
+            "TEAMTRECK_COLLECTOR_LAKE_URL": lake_url,
+            "TEAMTRECK_COLLECTOR_BATCH_MAX_ROWS": "10",
+        }
+    )
     done = subprocess.run(
-        [sys.executable, "-c", AGENT_PROCESS, str(out), sent, str(key_file)],
+        [sys.executable, "-c", AGENT_PROCESS, "24", ",".join(KEPT_OUT)],
         capture_output=True,
         text=True,
-        timeout=120,
-        check=True,
+        env=env,
+        timeout=240,
     )
+    assert done.returncode == 0, done.stderr[-3000:]
     said = json.loads(done.stdout.strip().splitlines()[-1])
-    assert said == {"pandas_loaded": False, "pandas_refused": True}
-    table = read_encrypted(out.read_bytes(), key_store)
-    assert table.column("sample_id").to_pylist() == [r["sample_id"] for r in rows]
-    assert table.column("title").to_pylist() == ["quarterly report – draft"] * 3
+    assert said["loaded"] == []
+
+    # Every row reached the lake inside a Parquet batch the child wrote (none fell back to
+    # sealed rows), and compaction takes them all.
+    lake = open_store(lake_url)
+    exts = {parse_landing_path(p).ext for p in lake.find("landing") if "/images/" not in p}
+    assert exts == {"parquet"}
+    tables = read_landing(lake, key_store)
+    assert sorted(r["keystrokes"] for r in tables["activity"]) == list(range(1, 25))
+    assert len(tables["screenshots"]) == 6
+    assert said["rows"] == sum(len(rows) for rows in tables.values())
+    summary = compact(lake, key_store)
+    assert summary.rows_written == said["rows"]
+    assert not summary.quarantined
+    assert not list((tmp_path / "collector" / "spool" / "journal").iterdir())

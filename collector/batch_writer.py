@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from collector.footprint import refuse_optional_for_arrow
 from collector.spool import encode_entry
 from lakehouse.errors import LakehouseError
 from lakehouse.row_json import row_from_json
@@ -72,6 +73,7 @@ def _peak_rss_bytes() -> int:
 def main(stdin: BinaryIO, stdout: BinaryIO) -> int:
     """Run one request; return the exit code (0: every file written, 1: nothing kept)."""
     written: list[Path] = []
+    refuse_optional_for_arrow()
     try:
         request = json.loads(stdin.read())
         answer = write_batch(request, written)

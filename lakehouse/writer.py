@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,8 +18,10 @@ from lakehouse.crypto.pme import write_encrypted
 from lakehouse.errors import SchemaError
 from lakehouse.keys import CompanyPublicKey
 from lakehouse.layout import IMAGE_FORMATS, check_id, landing_path
-from lakehouse.storage import Store
 from lakehouse.validation import Rows, validate_table
+
+if TYPE_CHECKING:
+    from lakehouse.storage import Store
 
 log = logging.getLogger(__name__)
 

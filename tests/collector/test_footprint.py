@@ -3,16 +3,19 @@ process writes are what the company reads back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from pipeline_rows import COMPANY, USER, company_keys, read_landing
+from pipeline_rows import COMPANY, USER, activity_row, company_keys, read_landing, read_object
 
+from collector.spool import decode_entry
 from lakehouse.compaction import compact
 from lakehouse.layout import parse_landing_path
+from lakehouse.row_json import row_to_json
 from lakehouse.storage import open_store
 
 HERE = Path(__file__).parent
@@ -87,3 +90,45 @@ def test_the_agent_process_never_loads_arrow_and_its_batches_reach_the_lake(
     assert summary.rows_written == said["rows"]
     assert not summary.quarantined
     assert not list((tmp_path / "collector" / "spool" / "journal").iterdir())
+
+
+# The batch writer child, run as the agent runs it, then asked what it loaded.
+BATCH_WRITER = """
+import io, json, sys
+from collector.batch_writer import main
+out = io.BytesIO()
+code = main(io.BytesIO(sys.stdin.buffer.read()), out)
+loaded = sorted(m for m in ("numpy", "pandas") if m in sys.modules)
+print(json.dumps({"code": code, "answer": json.loads(out.getvalue()), "loaded": loaded}))
+"""
+
+
+def test_the_batch_writer_loads_neither_numpy_nor_pandas_and_writes_what_the_lake_reads(
+    tmp_path: Path,
+) -> None:
+    pair, key_store = company_keys()
+    ts = dt.datetime.now(dt.UTC)
+    rows = [{**activity_row(ts, keystrokes=n), "batch_id": "b-1"} for n in range(3)]
+    path = f"landing/activity/company={COMPANY}/user={USER}/date={ts.date()}/b-1.parquet"
+    request = {
+        "public_key": pair.public.to_text(),
+        "spool_tmp": str(tmp_path),
+        "objects": [{"table": "activity", "path": path, "rows": [row_to_json(r) for r in rows]}],
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", BATCH_WRITER],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said["code"] == 0
+    assert said["loaded"] == []
+    [written] = said["answer"]["written"]
+    landed_path, payload = decode_entry((tmp_path / written["file"]).read_bytes())
+    assert landed_path == path
+    landed = read_object(path, payload, key_store)
+    assert [r["keystrokes"] for r in landed] == [0, 1, 2]
+    assert landed[0]["title"] == "quarterly report – draft"

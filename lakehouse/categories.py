@@ -116,13 +116,17 @@ def _usage_sql(rules: ProductivityRules, members: str, clause: str, per_day: boo
     From the per-day rollups (thousands of rows, not millions): the title rollups when a rule
     looks at titles, else the smaller app rollups.
     """
-    day = "a.day, " if per_day else ""
     if any(rule.title_pattern for rule in rules.rules):
         source, title = "title_parts", "a.title"
     else:
         source, title = "app_parts", "NULL::VARCHAR AS title"
+    if per_day:  # rollup rows are per user and day already: summing them again only costs time
+        return f"""
+            SELECT a.user_id, a.day, a.app, a.domain, {title}, m.team_id, a.active_seconds
+            FROM {source} a LEFT JOIN {members} m USING (user_id)
+            WHERE {clause}"""  # noqa: S608 (constants and bound parameters only)
     return f"""
-        SELECT a.user_id, {day}a.app, a.domain, {title}, m.team_id,
+        SELECT a.user_id, a.app, a.domain, {title}, m.team_id,
                sum(a.active_seconds) AS active_seconds
         FROM {source} a LEFT JOIN {members} m USING (user_id)
         WHERE {clause} GROUP BY ALL"""  # noqa: S608 (constants and bound parameters only)

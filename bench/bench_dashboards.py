@@ -81,20 +81,16 @@ def build_lake(home: Path, users: int, days: int, last: dt.date) -> list[str]:
     return names
 
 
-def pair_rollups(home: Path, days: int, last: dt.date) -> None:
+def pair_rollups(home: Path) -> None:
     """Give every activity part of a kept lake the rollups it lacks (one kept from before a
-    rollup existed), as compaction does when it touches a partition."""
+    rollup existed)."""
     from lakehouse import FileKeyStore, open_store
-    from lakehouse.crypto.pme import decryption_properties
-    from lakehouse.rollups import repair
+    from lakehouse.rollups import pair_all
 
-    keys = FileKeyStore(home / "keys")
-    store = open_store((home / "lake").as_uri())
-    public, decryption = keys.current_public_key(COMPANY), decryption_properties(keys)
     t0 = time.perf_counter()
-    for offset in range(days):
-        repair(store, COMPANY, last - dt.timedelta(days=offset), public, decryption)
-    print(f"  rollups paired with every activity part in {time.perf_counter() - t0:.1f} s")
+    days = pair_all(open_store((home / "lake").as_uri()), FileKeyStore(home / "keys"), COMPANY)
+    print(f"  rollups paired with the activity parts of {days} days in "
+          f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
 
 
 # A company's productivity rules as the API keeps them: app and domain rules, and one team's
@@ -251,7 +247,7 @@ def run(
         from lakehouse.simulate import user_ids
 
         names = user_ids(users)
-        pair_rollups(home, days, last)
+        pair_rollups(home)
     else:
         if home.exists() and any(home.iterdir()):
             raise SystemExit(

@@ -11,7 +11,8 @@ instead of millions. All sums are additive, so views add them up across parts.
 `write_activity_part` is the only way activity parts are written (compaction, erasure), and
 `repair` restores the pairing after a crash between the writes, or for parts written before a
 rollup existed: a part without a rollup gets it; rollups without their part are deleted.
-Until then, readers sum an unpaired part's samples themselves (`lakehouse.engine`).
+Until then, readers sum an unpaired part's samples themselves (`lakehouse.engine`);
+`pair_all` repairs every partition of a company at once (days compaction no longer touches).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet.encryption as pe
 
 from lakehouse import curated
-from lakehouse.keys import CompanyPublicKey
+from lakehouse.crypto.pme import decryption_properties
+from lakehouse.keys import CompanyPublicKey, KeyStore
+from lakehouse.lease import LEASE_WAIT_SECONDS, lake_lease
 from lakehouse.metrics import APP_PARTS_SQL, DAILY_PARTS_SQL, TITLE_PARTS_SQL
 from lakehouse.storage import Store
 
@@ -98,3 +101,21 @@ def repair(
                 store, rollup, company_id, day, tables[rollup], public_key, posixpath.basename(part)
             )
     return parts
+
+
+def pair_all(
+    store: Store, key_store: KeyStore, company_id: str, *, wait_seconds: float = LEASE_WAIT_SECONDS
+) -> int:
+    """`repair` every activity partition of a company; return how many there are.
+
+    For a lake written before a rollup existed: its old days get the rollup now rather than
+    being summed from their samples on every read. Holds the lake's lease (it writes curated
+    parts), waiting up to `wait_seconds` for a running job to finish.
+    """
+    with lake_lease(store, "rollups", wait_seconds=wait_seconds):
+        public_key = key_store.current_public_key(company_id)
+        decryption = decryption_properties(key_store)
+        days = curated.partition_days(store, "activity", company_id)
+        for day in days:
+            repair(store, company_id, day, public_key, decryption)
+    return len(days)

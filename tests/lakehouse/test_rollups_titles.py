@@ -140,3 +140,25 @@ def test_retention_purges_the_title_rollups(
 
     assert lake_store.find("curated/titles") == []
     assert lake_store.find("curated") == []
+
+
+def test_pair_all_gives_every_old_day_its_title_rollups(
+    lake_store: Store, company_pair: CompanyKeyPair, key_store: FileKeyStore
+) -> None:
+    before = DAY - dt.timedelta(days=1)
+    write_simulated(lake_store, company_pair.public, users=2)
+    write_simulated(lake_store, company_pair.public, users=2, day=before)
+    compact(lake_store, key_store)
+    lake_store.delete(lake_store.find("curated/titles"))  # a lake from before title rollups
+    lake = Lake(lake_store, key_store)
+    expected = _answer(connect(lake=lake))
+
+    assert rollups.pair_all(lake_store, key_store, "acme") == 2
+
+    for day in (DAY, before):
+        titled = {posixpath.basename(p) for p in list_parts(lake_store, "titles", "acme", day)}
+        assert titled == {
+            posixpath.basename(p) for p in list_parts(lake_store, "activity", "acme", day)
+        }
+        assert titled
+    assert _answer(connect(lake=lake)) == expected

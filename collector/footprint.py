@@ -29,6 +29,13 @@ refused in the child (`refuse_optional_for_arrow`: pyarrow would load both, an e
 has neither) a 12-row batch costs ~0.14 s of CPU and ~107 MB at the child's peak, against ~0.47 s
 and ~157 MB with them.
 
+Measured with bench/bench_collector.py (Xvfb 1920x1080 + xdotool input, default settings, on
+2 shared cores): 64 MB steady and 93 MB peak in 120 s and in 300 s runs (USS 42-46 MB steady);
+the peak is the screenshot (grabbing, converting and encoding a 1920x1080 frame raises the
+high-water mark by ~29 MB). CPU: 0.83-1.04 % of one core overall in 120 s, which is mostly
+start-up, 0.31-0.49 % steady; 0.68 % overall and 0.44 % steady in 300 s. Each batch writer
+child peaks at 103 MB for a fraction of a second.
+
 What still helps in the agent's own process, set by `slim_process()` first thing in its entry
 points (never for a library import): glibc tuned for a small, steady process — two malloc
 arenas instead of eight per core for the agent's threads, a fixed mmap threshold so big

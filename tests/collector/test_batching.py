@@ -13,11 +13,13 @@ from collector.batching import Batcher
 from collector.errors import ConfigError
 from collector.journal import Journal
 from collector.spool import Spool
+from lakehouse.compaction import compact
 from lakehouse.crypto import open_image, read_encrypted
 from lakehouse.errors import MissingKeyError, SchemaError
 from lakehouse.keys import MemoryKeyStore, generate_company_key
 from lakehouse.layout import parse_landing_path
 from lakehouse.sealed_rows import open_row
+from lakehouse.storage import open_store
 
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
@@ -230,3 +232,27 @@ def test_a_batch_the_child_cannot_start_for_is_still_delivered(
     [(path, data)] = _spooled(batcher).items()
     assert path.endswith(".row.sealed")
     assert read_object(path, data, key_store)[0]["keystrokes"] == 3
+
+
+def test_a_journal_torn_by_a_power_cut_gives_back_its_sealed_rows_to_the_lake(
+    tmp_path: Path,
+) -> None:
+    pair, key_store = company_keys()
+    crashed = _batcher(tmp_path, pair.public)
+    rows = [activity_row(T0, keystrokes=n) for n in range(3)]
+    for row in rows:
+        crashed.add("activity", row, T0)
+    crashed.journal.close()
+    journal_file = tmp_path / "spool" / "journal" / f"{crashed.batch_id}.journal"
+    content = journal_file.read_bytes()
+    journal_file.write_bytes(content[:-40])  # the power went in the middle of the third append
+
+    restarted = _batcher(tmp_path, pair.public)
+    assert len(restarted.recover()) == 2
+    lake = open_store((tmp_path / "lake").as_uri())
+    for path, data in _spooled(restarted).items():
+        lake.put_bytes(path, data)
+    summary = compact(lake, key_store)
+    assert summary.rows_written == 2
+    assert not summary.quarantined
+    assert not (restarted.spool.quarantine_dir / journal_file.name).exists()  # torn, not damaged

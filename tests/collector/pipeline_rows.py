@@ -159,8 +159,11 @@ def read_object(path: str, data: bytes, key_store: KeyStore) -> list[dict[str, A
 
     key = parse_landing_path(path)
     if key.ext == SEALED_ROW_EXT:
-        return read_sealed_row(data, path, key.table, key_store).to_pylist()
-    return read_encrypted(data, key_store).to_pylist()
+        table = read_sealed_row(data, path, key.table, key_store)
+    else:
+        table = read_encrypted(data, key_store)
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
 
 
 def read_landing(store: Store, key_store: KeyStore) -> dict[str, list[dict[str, Any]]]:

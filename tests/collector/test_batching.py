@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pipeline_rows import COMPANY, USER, activity_row, company_keys, read_object
@@ -12,11 +13,11 @@ from collector.batch_queue import Batch, BatchQueue, BatchWriterError
 from collector.batching import Batcher
 from collector.errors import ConfigError
 from collector.journal import Journal
-from collector.spool import Spool
+from collector.spool import Spool, SpoolEntry
 from lakehouse.compaction import compact
 from lakehouse.crypto import open_image, read_encrypted
 from lakehouse.errors import MissingKeyError, SchemaError
-from lakehouse.keys import MemoryKeyStore, generate_company_key
+from lakehouse.keys import CompanyPublicKey, MemoryKeyStore, generate_company_key
 from lakehouse.layout import parse_landing_path
 from lakehouse.sealed_rows import open_row
 from lakehouse.storage import open_store
@@ -24,11 +25,11 @@ from lakehouse.storage import open_store
 T0 = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
 
-def _batcher(folder: Path, public_key: object, **options: object) -> Batcher:
+def _batcher(folder: Path, public_key: CompanyPublicKey, **options: Any) -> Batcher:
     spool = Spool(folder / "spool", budget_bytes=50 * 1024 * 1024)
     return Batcher(
         spool, Journal(folder / "spool" / "journal"), public_key, COMPANY, USER, **options
-    )  # type: ignore[arg-type]
+    )
 
 
 def _spooled(batcher: Batcher) -> dict[str, bytes]:
@@ -139,7 +140,7 @@ def test_an_invalid_row_is_refused_and_leaves_the_batch_intact(tmp_path: Path) -
     batcher = _batcher(tmp_path, pair.public)
     batcher.add("activity", activity_row(T0), T0)
     with pytest.raises(SchemaError):
-        batcher.add("activity", activity_row(T0, keystrokes=None), T0)
+        batcher.add("activity", activity_row(T0, keystrokes=None), T0)  # type: ignore[arg-type]
     assert batcher.row_count == 1
 
 
@@ -206,7 +207,7 @@ def test_a_failed_batch_writer_delivers_the_journaled_rows_one_by_one(tmp_path: 
     journal = Journal(tmp_path / "spool" / "journal")
     queue = BatchQueue(spool, journal, pair.public.to_text(), writer=_failing_writer)
     batcher = Batcher(spool, journal, pair.public, COMPANY, USER, queue=queue)
-    delivered = []
+    delivered: list[SpoolEntry] = []
     batcher.on_spooled = delivered.extend
     rows = [activity_row(T0, keystrokes=n) for n in range(3)]
     for row in rows:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from lakehouse.cli import LakeOptions
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (a scheduler or `teamtreck up` ending the job) into a normal exit, so the
+    lake's lease is released on the way out instead of blocking the next run until it expires."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _progress_bar(label: str) -> Any:
@@ -43,6 +54,7 @@ def compact_command(options: LakeOptions, company_ids: tuple[str, ...], workers:
     """
     from lakehouse.compaction import compact
 
+    _exit_cleanly_on_sigterm()
     bar = _progress_bar("compacting")
 
     def progress(done: int, total: int) -> None:
@@ -159,6 +171,27 @@ def purge_command(options: LakeOptions, today: dt.datetime | None) -> None:
     click.echo("\n".join(report.lines()))
 
 
+@click.command("repair-rollups")
+@click.option("--company", "company_id", required=True, help="The company's id.")
+@click.pass_obj
+def repair_rollups_command(options: LakeOptions, company_id: str) -> None:
+    """Give every day of a company the per-day rollups its activity parts lack.
+
+    A lake written before a rollup existed still answers (those days are summed from their
+    samples on every read); this writes the rollups once, so old days answer as fast as new ones.
+    Safe to re-run; waits for a running compaction.
+
+    \b
+    Example:
+      teamtreck lake repair-rollups --company acme
+    """
+    from lakehouse.rollups import pair_all
+
+    _exit_cleanly_on_sigterm()
+    days = pair_all(options.store(), options.key_store(), company_id)
+    click.echo(f"{company_id}: {days} days have every rollup")
+
+
 @click.command("retention")
 @click.option("--company", "company_id", required=True, help="The company's id.")
 @click.option("--days", type=click.IntRange(min=1), help="Keep this many days (else: show).")
@@ -267,6 +300,7 @@ def simulate_command(
 
 COMMANDS = [
     compact_command,
+    repair_rollups_command,
     sql_command,
     purge_command,
     retention_command,

@@ -7,7 +7,7 @@ the curated partition), sorts, writes one encrypted part per curated day, and re
 ingested. A re-run does nothing new; a re-uploaded batch never counts twice; one bad file never
 stops the good ones.
 
-Run one compactor at a time per lake (it is a scheduled job).
+One compaction at a time per lake: it holds the lake's lease (`lakehouse.lease`).
 
 Example::
 
@@ -35,6 +35,7 @@ from lakehouse.errors import LayoutError
 from lakehouse.intake import Intake, Limits, read_chunk
 from lakehouse.keys import KeyStore
 from lakehouse.layout import LandingKey, parse_landing_path
+from lakehouse.lease import lake_lease
 from lakehouse.quarantine import Reason, Refused, move_to_quarantine
 from lakehouse.schema import ROW_ID
 from lakehouse.storage import Store
@@ -195,7 +196,25 @@ def compact(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
 ) -> CompactionSummary:
-    """Compact every new landing file of `tables` (optionally only some companies)."""
+    """Compact every new landing file of `tables` (optionally only some companies).
+
+    Holds the lake's lease for the whole run: a second compaction (or an erasure or purge)
+    meanwhile stops with `LeaseHeldError` instead of writing the same rows twice.
+    """
+    with lake_lease(store, "compaction"):
+        return _compact(store, key_store, tables, company_ids, limits, workers, progress, now)
+
+
+def _compact(
+    store: Store,
+    key_store: KeyStore,
+    tables: Iterable[str],
+    company_ids: Iterable[str] | None,
+    limits: Limits | None,
+    workers: int,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> CompactionSummary:
     started = time.perf_counter()
     summary = CompactionSummary()
     refused: list[Refused] = []

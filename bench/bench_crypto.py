@@ -8,6 +8,7 @@ Prints, per operation, the median and 95th percentile over repeated runs, plus s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import statistics
 import subprocess
@@ -44,7 +45,7 @@ def activity_rows(n: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def measure(label: str, action: Callable[[], Any], repeat: int) -> None:
+def measure(label: str, action: Callable[[], Any], repeat: int) -> float:
     action()  # warm up (imports, key-encryption-key cache)
     times_ms = []
     for _ in range(repeat):
@@ -54,6 +55,7 @@ def measure(label: str, action: Callable[[], Any], repeat: int) -> None:
     p95 = statistics.quantiles(times_ms, n=20)[-1] if repeat >= 20 else max(times_ms)
     median = statistics.median(times_ms)
     print(f"{label:<48} median {median:8.3f} ms   p95 {p95:8.3f} ms   (n={repeat})")
+    return median
 
 
 def writer_import_ms() -> float:
@@ -69,12 +71,13 @@ def main() -> None:
     pair = generate_company_key("acme")
     keys = MemoryKeyStore()
     keys.save(pair)
+    figures: dict[str, float] = {}
     for n, repeat in ((12, 200), (10_000, 20)):
         rows = activity_rows(n)
         data = encrypt_table("activity", rows, pair.public)
         print(f"\n{n:,} activity rows -> {len(data):,} bytes encrypted ({len(data) / n:.1f} B/row)")
         measure(f"validate only ({n:,} rows)", lambda r=rows: validate_table("activity", r), repeat)
-        measure(
+        figures[f"pme_write_{n}_rows_ms"] = measure(
             f"validate + PME write ({n:,} rows)",
             lambda r=rows: encrypt_table("activity", r, pair.public),
             repeat,
@@ -85,9 +88,15 @@ def main() -> None:
     image = os.urandom(200_000)
     sealed = seal_image(image, pair.public, PATH)
     print(f"\n200 KB image -> {len(sealed) - len(image)} bytes of envelope overhead")
-    measure("envelope seal (200 KB)", lambda: seal_image(image, pair.public, PATH), 300)
-    measure("envelope open (200 KB)", lambda: open_image(sealed, keys, PATH), 300)
-    print(f"\nimport lakehouse.writer in a fresh interpreter: {writer_import_ms():.0f} ms")
+    seal = measure("envelope seal (200 KB)", lambda: seal_image(image, pair.public, PATH), 300)
+    opened = measure("envelope open (200 KB)", lambda: open_image(sealed, keys, PATH), 300)
+    figures |= {
+        "seal_200kb_ms": seal,
+        "open_200kb_ms": opened,
+        "writer_import_ms": writer_import_ms(),
+    }
+    print(f"\nimport lakehouse.writer in a fresh interpreter: {figures['writer_import_ms']:.0f} ms")
+    print("BENCH_JSON " + json.dumps({k: round(v, 3) for k, v in figures.items()}))
 
 
 if __name__ == "__main__":

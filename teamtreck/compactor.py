@@ -66,6 +66,8 @@ class Compactor:
                 self.run()
             except Stopping:
                 return
+            except CompactionFailed as e:  # e.g. another job holds the lake's lease: it says so
+                log.warning("%s; retrying in %s s", e, seconds)
             except Exception:  # a failed run is retried on the next tick; never take `up` down
                 log.exception("compaction failed; retrying in %s s", seconds)
 

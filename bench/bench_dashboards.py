@@ -34,7 +34,7 @@ from typing import Any
 from streamlit import dataframe_util
 
 # Settings are read when the lake is first opened (after main() has pointed them at the bench lake).
-from dashboards import data, images
+from dashboards import data, images, lake_snapshot
 from dashboards.views import people as people_view
 from dashboards.views import timeline as timeline_view
 
@@ -179,7 +179,7 @@ def time_pages(
     quiet_streamlit()
 
     started = time.perf_counter()
-    data.reader(COMPANY)
+    lake_snapshot.reader(COMPANY)
     print(f"  open the lake (list, read footers, connect): {time.perf_counter() - started:.2f} s")
     print(f"  categories: {len(rules['rules'])} company rules, one team override, {TEAMS} teams")
     scopes = {"admin (everyone)": data.Scope(COMPANY, None),

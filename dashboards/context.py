@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, data, directory, productivity
+from dashboards import auth, data, directory, lake_snapshot, productivity
 from dashboards.api_client import ApiClient
 from dashboards.data import Period, Scope
 
@@ -99,7 +99,7 @@ def data_as_of(ctx: PageContext) -> None:
     """Say how fresh the lake figures are: work shows once the compactor has stored it."""
     st.caption(
         f"Recorded work as of {data.as_of(ctx.scope):%H:%M:%S} UTC "
-        f"(the dashboards look for newly stored work every {data.LAKE_REFRESH_SECONDS} s)."
+        f"(the dashboards look for newly stored work every {lake_snapshot.LAKE_REFRESH_SECONDS} s)."
     )
 
 

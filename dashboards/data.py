@@ -5,35 +5,24 @@ the user ids they may see) and pushes it into the lake query, so nothing outside
 ever read. Figures are the lake's own metric definitions (`lakehouse.metrics`), the same ones
 the notebooks use.
 
-Freshness: a company's `LakeReader` is a snapshot of the lake's files, listed again every
-`LAKE_REFRESH_SECONDS` (in the background while the old snapshot keeps answering), and every
-result is cached under the snapshot it came from, so newly compacted data shows within about
-twice that period and `as_of` tells the viewer which snapshot they see.
+Freshness: results come from a snapshot of the lake (`dashboards.lake_snapshot`), and `as_of`
+tells the viewer which snapshot they see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+from typing import Literal
 
 import polars as pl
-import streamlit as st
 
 from dashboards import productivity, resources
+from dashboards.lake_snapshot import LakeReader, cached, reader
 from dashboards.productivity import Categories, Teams
-from lakehouse import engine, metrics, queries
+from lakehouse import metrics, queries
 from lakehouse.categories import category_usage
 
-if TYPE_CHECKING:
-    import duckdb
-
-LAKE_REFRESH_SECONDS = 20
-# Results are keyed by their snapshot, so these only bound the memory unused ones take.
-RESULT_TTL_SECONDS = 600
-RESULT_MAX_ENTRIES = 256  # per query function
 UsageKind = Literal["app", "domain"]
 
 
@@ -78,61 +67,9 @@ class PersonDay:
     paused_hours: float
 
 
-class LakeReader:
-    """One company's DuckDB connection to the lake, shared by the sessions of this process.
-
-    It sees the files present when it connected (`as_of`). A DuckDB connection must not run two
-    queries at once, and its registered Arrow datasets belong to it alone (cursors would not see
-    them), so queries take turns on a lock; they are short and their results are cached.
-    """
-
-    def __init__(self, company_id: str) -> None:
-        cfg = resources.settings()
-        self.company_id = company_id
-        self.as_of = dt.datetime.now(dt.UTC)  # before listing: nothing older is missed
-        # connect() opens every footer on this thread, so keys are unwrapped before any scan.
-        self._con = engine.connect(
-            lake=resources.lake(), company_id=company_id, include_landing=cfg.include_landing
-        )
-        self._lock = threading.Lock()
-
-    def frame(self, relation: Callable[[duckdb.DuckDBPyConnection], Any]) -> pl.DataFrame:
-        with self._lock:
-            frame: pl.DataFrame = relation(self._con).pl()
-        return frame
-
-
-@st.cache_resource(
-    ttl=LAKE_REFRESH_SECONDS, max_entries=32, refresh_mode="background", show_spinner=False
-)
-def reader(company_id: str) -> LakeReader:
-    """The company's current snapshot of the lake; an expired one keeps answering while its
-    successor connects (for at most one more period, then the next caller waits for it)."""
-    return LakeReader(company_id)
-
-
 def as_of(scope: Scope) -> dt.datetime:
     """When the snapshot of the lake the viewer's figures come from was taken (UTC)."""
     return reader(scope.company_id).as_of
-
-
-def _snapshot_key(lake: LakeReader) -> tuple[str, str]:
-    return lake.company_id, lake.as_of.isoformat()
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _cached(func: Callable[P, R]) -> Callable[P, R]:
-    """Cache a query function whose first argument is the snapshot it reads (its key part)."""
-    cached: Callable[P, R] = st.cache_data(
-        ttl=RESULT_TTL_SECONDS,
-        max_entries=RESULT_MAX_ENTRIES,
-        show_spinner=False,
-        hash_funcs={LakeReader: _snapshot_key},
-    )(func)
-    return cached
 
 
 def _range(scope: Scope, period: Period) -> tuple[str, dt.date, dt.date, list[str] | None]:
@@ -150,7 +87,7 @@ def daily_totals(scope: Scope, period: Period) -> pl.DataFrame:
     return _daily_totals(reader(scope.company_id), scope, period)
 
 
-@_cached
+@cached
 def _daily_totals(lake: LakeReader, scope: Scope, period: Period) -> pl.DataFrame:
     totals = lake.frame(lambda c: metrics.daily_totals(c, *_range(scope, period)))
     days = pl.date_range(period.first, period.last, eager=True).alias("day").to_frame()
@@ -166,7 +103,7 @@ def screenshot_count(scope: Scope, period: Period) -> int:
     return _screenshot_count(reader(scope.company_id), scope, period)
 
 
-@_cached
+@cached
 def _screenshot_count(lake: LakeReader, scope: Scope, period: Period) -> int:
     frame = lake.frame(
         lambda c: queries.screenshots(c, *_range(scope, period)).aggregate("count(*) AS n")
@@ -199,7 +136,7 @@ def usage(
     return _usage(reader(scope.company_id), scope, period, kind, categories, limit)
 
 
-@_cached
+@cached
 def _usage(
     lake: LakeReader,
     scope: Scope,
@@ -245,7 +182,7 @@ def category_trend(
     return _category_trend(reader(scope.company_id), scope, period, categories, teams)
 
 
-@_cached
+@cached
 def _category_trend(
     lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
 ) -> pl.DataFrame:
@@ -265,7 +202,7 @@ def people_summary(
     return _people_summary(reader(scope.company_id), scope, period, categories, teams)
 
 
-@_cached
+@cached
 def _people_summary(
     lake: LakeReader, scope: Scope, period: Period, categories: Categories, teams: Teams
 ) -> pl.DataFrame:
@@ -309,7 +246,7 @@ def screenshots(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     return _screenshots(reader(scope.company_id), scope, user_id, day)
 
 
-@_cached
+@cached
 def _screenshots(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     next_day = day + dt.timedelta(days=1)
     return lake.frame(lambda c: queries.screenshots(c, scope.company_id, day, next_day, [user_id]))
@@ -322,7 +259,7 @@ def day_segments(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     return _day_segments(reader(scope.company_id), scope, user_id, day)
 
 
-@_cached
+@cached
 def _day_segments(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     return lake.frame(lambda c: queries.timeline(c, scope.company_id, user_id, day))
 
@@ -334,7 +271,7 @@ def day_sessions(scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     return _day_sessions(reader(scope.company_id), scope, user_id, day)
 
 
-@_cached
+@cached
 def _day_sessions(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> pl.DataFrame:
     return lake.frame(lambda c: queries.session_intervals(c, scope.company_id, user_id, day))
 
@@ -384,7 +321,7 @@ def person_day(scope: Scope, user_id: str, day: dt.date) -> PersonDay:
     return _person_day(reader(scope.company_id), scope, user_id, day)
 
 
-@_cached
+@cached
 def _person_day(lake: LakeReader, scope: Scope, user_id: str, day: dt.date) -> PersonDay:
     args = (scope.company_id, day, day + dt.timedelta(days=1), [user_id])
     summary = lake.frame(lambda c: metrics.daily_summary(c, *args))

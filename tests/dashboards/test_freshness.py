@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data
+from dashboards import data, lake_snapshot
 from lakehouse import FileKeyStore, open_store
 from lakehouse.compaction import compact
 from lakehouse.simulate import Workday, generate_day, write_day
@@ -52,7 +52,7 @@ def test_newly_compacted_work_shows_with_the_next_listing_of_the_lake(
     # The snapshot the figures came from still answers, consistently, until it is renewed...
     assert data.daily_totals(scope, period)["people"].to_list() == [0]
     # ...which happens every LAKE_REFRESH_SECONDS: its results are not kept beyond it.
-    data.reader.clear()
+    lake_snapshot.reader.clear()
     assert data.daily_totals(scope, period)["people"].to_list() == [1]
     assert data.as_of(scope) > listed
 

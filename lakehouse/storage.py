@@ -134,7 +134,7 @@ class Store:
         with self._translated(f"creating {rel_path!r}"):
             try:
                 if self.is_local:
-                    _create_local(Path(path), data)
+                    _write_local_atomically(Path(path), data, durable=True, exclusive=True)
                 else:
                     self.fs.pipe_file(path, data, mode="create")
                     self.fs.invalidate_cache(posixpath.dirname(path))
@@ -184,22 +184,13 @@ class Store:
             self.fs.invalidate_cache()
 
 
-def _create_local(path: Path, data: bytes) -> None:
-    # Written aside, then hard-linked into place: link() fails if the name exists, and a reader
-    # never sees a half-written object.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+def _write_local_atomically(
+    path: Path, data: bytes, durable: bool, exclusive: bool = False
+) -> None:
+    """Write aside, then move into place, so a reader never sees a half-written object.
 
-
-def _write_local_atomically(path: Path, data: bytes, durable: bool) -> None:
+    `exclusive` moves with link(), which fails (FileExistsError) if the name exists.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -208,6 +199,6 @@ def _write_local_atomically(path: Path, data: bytes, durable: bool) -> None:
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
-        os.replace(temporary, path)
+        (os.link if exclusive else os.replace)(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Final
 
 from lakehouse.errors import LeaseHeldError, ObjectNotFoundError
@@ -95,7 +95,7 @@ def _try_acquire(store: Store, job: str, ttl: dt.timedelta) -> Lease:
     """Take the lease, replacing an expired one; raise `LeaseHeldError` if it is held."""
     mine = Lease(uuid.uuid4().hex, socket.gethostname(), os.getpid(), job, "")
     for _ in range(2):
-        lease = Lease(**{**asdict(mine), "expires_at": (_now() + ttl).isoformat()})
+        lease = replace(mine, expires_at=(_now() + ttl).isoformat())
         if store.create_bytes(LEASE_PATH, _encode(lease)):
             return lease
         held = read_lease(store)
@@ -126,7 +126,7 @@ def renew(store: Store, lease: Lease, ttl: dt.timedelta = DEFAULT_TTL) -> Lease:
             f"this {lease.job} lost the lake's lease (it expired and was taken over); "
             "stop and run it again."
         )
-    renewed = Lease(**{**asdict(lease), "expires_at": (_now() + ttl).isoformat()})
+    renewed = replace(lease, expires_at=(_now() + ttl).isoformat())
     store.put_bytes(LEASE_PATH, _encode(renewed))
     return renewed
 
